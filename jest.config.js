@@ -1,0 +1,21 @@
+// Jest runs TypeScript through swc (fast, no type-check: `npm run typecheck` does that).
+// ky@1 is ESM-only, so it is transformed too (DESIGN.md §6).
+/** @type {import('jest').Config} */
+const swc = [
+  '@swc/jest',
+  { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+];
+
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.(t|j)s$': swc },
+  transformIgnorePatterns: ['/node_modules/(?!ky/)'],
+  setupFiles: ['<rootDir>/test/support/setup-runtime.ts'],
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  testTimeout: 60_000,
+  // Two cores: more workers only contend with the Temporal server and the sandbox processes.
+  maxWorkers: 2,
+};

@@ -1,0 +1,7 @@
+import { rmSync } from 'node:fs';
+
+export default async function globalTeardown(): Promise<void> {
+  await globalThis.__TEMPORAL_DEV_SERVER__?.stop();
+  const dbFile = process.env.TEMPORAL_TEST_DB_FILE;
+  if (dbFile) for (const suffix of ['', '-wal', '-shm']) rmSync(dbFile + suffix, { force: true });
+}
