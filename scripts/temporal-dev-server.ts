@@ -9,10 +9,13 @@ export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
 /** Absolute path of a Temporal binary installed by scripts/install-temporal.sh (or named by env). */
 export function temporalBinary(name: 'temporal' | 'temporal-test-server'): string {
-  const explicit = name === 'temporal' ? process.env.TEMPORAL_CLI_PATH : process.env.TEMPORAL_TEST_SERVER_PATH;
+  const explicit =
+    name === 'temporal' ? process.env.TEMPORAL_CLI_PATH : process.env.TEMPORAL_TEST_SERVER_PATH;
   const file = explicit ? path.resolve(explicit) : path.join(PROJECT_ROOT, '.tools', 'bin', name);
   if (!existsSync(file)) {
-    throw new Error(`${name} not found at ${file}: run \`npm run setup\` (scripts/install-temporal.sh) first`);
+    throw new Error(
+      `${name} not found at ${file}: run \`npm run setup\` (scripts/install-temporal.sh) first`,
+    );
   }
   return file;
 }
@@ -24,7 +27,9 @@ export async function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -78,8 +83,13 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     namespace,
     '--log-level',
     options.logLevel ?? 'error',
-    ...Object.entries(PAYOUT_SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
-    ...(options.uiPort === null || options.uiPort === undefined ? ['--headless'] : ['--ui-port', String(options.uiPort)]),
+    ...Object.entries(PAYOUT_SEARCH_ATTRIBUTES).flatMap(([name, type]) => [
+      '--search-attribute',
+      `${name}=${type}`,
+    ]),
+    ...(options.uiPort === null || options.uiPort === undefined
+      ? ['--headless']
+      : ['--ui-port', String(options.uiPort)]),
     ...(options.extraArgs ?? []),
   ];
   const child = spawn(temporalBinary('temporal'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -112,7 +122,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       lastError = error;
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`temporal server did not answer on ${address} in time: ${String(lastError)}\n${output}`);
+        throw new Error(
+          `temporal server did not answer on ${address} in time: ${String(lastError)}\n${output}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
     }

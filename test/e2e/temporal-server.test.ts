@@ -12,7 +12,9 @@ describe('the Temporal server the tests run against', () => {
       const namespace = await connection.workflowService.describeNamespace({ namespace: testNamespace() });
       expect(namespace.namespaceInfo?.name).toBe(testNamespace());
 
-      const attributes = await connection.operatorService.listSearchAttributes({ namespace: testNamespace() });
+      const attributes = await connection.operatorService.listSearchAttributes({
+        namespace: testNamespace(),
+      });
       const registered = Object.keys(attributes.customAttributes ?? {});
       expect(registered).toEqual(expect.arrayContaining(Object.keys(PAYOUT_SEARCH_ATTRIBUTES)));
       for (const name of Object.keys(PAYOUT_SEARCH_ATTRIBUTES)) {

@@ -29,18 +29,22 @@ export interface SandboxProcess extends SandboxReady {
  */
 export async function startSandboxProcess(env: Record<string, string> = {}): Promise<SandboxProcess> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'payout-sandbox-'));
-  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'sandbox/main.ts')], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      SANDBOX_PORT: '0',
-      SANDBOX_DATA_DIR: dataDir,
-      SANDBOX_STEP_DELAY_MS: '20',
-      SANDBOX_SLOW_DELAY_MS: '500',
-      SANDBOX_WEBHOOK_RETRY_BASE_MS: '20',
-      ...env,
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'sandbox/main.ts')],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        SANDBOX_PORT: '0',
+        SANDBOX_DATA_DIR: dataDir,
+        SANDBOX_STEP_DELAY_MS: '20',
+        SANDBOX_SLOW_DELAY_MS: '500',
+        SANDBOX_WEBHOOK_RETRY_BASE_MS: '20',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   let output = '';
   const ready = await new Promise<SandboxReady>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -50,7 +54,9 @@ export async function startSandboxProcess(env: Record<string, string> = {}): Pro
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`sandbox exited with ${code} before it was ready:\n${output}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`sandbox exited with ${code} before it was ready:\n${output}`)),
+    );
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 

@@ -4,7 +4,8 @@ import { Client, Connection } from '@temporalio/client';
 /** Address of the dev server that test/support/global-setup.ts started for this run. */
 export function testTemporalAddress(): string {
   const address = process.env.TEMPORAL_TEST_ADDRESS;
-  if (!address) throw new Error('TEMPORAL_TEST_ADDRESS is unset: run the tests through `npm test` (Jest globalSetup)');
+  if (!address)
+    throw new Error('TEMPORAL_TEST_ADDRESS is unset: run the tests through `npm test` (Jest globalSetup)');
   return address;
 }
 
