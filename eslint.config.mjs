@@ -24,7 +24,10 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            ...nodeBuiltins.map((name) => ({ name, message: 'Node builtins are not deterministic: not in workflow code.' })),
+            ...nodeBuiltins.map((name) => ({
+              name,
+              message: 'Node builtins are not deterministic: not in workflow code.',
+            })),
             { name: 'ky', message: 'HTTP belongs in activities, not in workflow code.' },
           ],
           patterns: [
@@ -49,7 +52,18 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/domain/**', '**/activities/**', '**/workflows/**', '**/workers/**', '**/client/**', '**/domain', '**/activities', '**/workflows', '**/workers', '**/client'],
+              group: [
+                '**/domain/**',
+                '**/activities/**',
+                '**/workflows/**',
+                '**/workers/**',
+                '**/client/**',
+                '**/domain',
+                '**/activities',
+                '**/workflows',
+                '**/workers',
+                '**/client',
+              ],
               message: 'The sandbox imports nothing from the rest of the project.',
             },
           ],

@@ -17,6 +17,7 @@ interface Payment {
     customer_id?: string;
     url?: string;
     code?: number;
+    method?: string;
   };
   data?: { id: string; attributes: Record<string, string | undefined> };
 }
@@ -366,7 +367,10 @@ describe('cancel', () => {
 });
 
 describe('request-for-payout validation', () => {
-  type Body = ReturnType<typeof verifiedPayoutBody> & { meta: Record<string, unknown> };
+  type Body = Omit<ReturnType<typeof verifiedPayoutBody>, 'meta' | 'data'> & {
+    meta: Record<string, unknown>;
+    data: { type?: string; attributes: Record<string, unknown> & { beneficiary: Record<string, unknown> } };
+  };
   const cases: [string, string, string, (body: Body) => void][] = [
     [
       'amount missing',
@@ -510,7 +514,7 @@ describe('request-for-payout validation', () => {
   });
 
   it('accepts a body without data.type and both psu_address spellings', async () => {
-    const body = verifiedPayoutBody() as Body & { data: { type?: string } };
+    const body = verifiedPayoutBody() as Body;
     delete body.data.type;
     body.meta.psu_address = {
       street: 'rue de la Paix',

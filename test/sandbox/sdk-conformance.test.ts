@@ -1,5 +1,5 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { requestToken, sdkRequest, type ApiCredentials } from '../support/fintecture-sdk';
+import { requestToken, sdkHeaders, sdkRequest, type ApiCredentials } from '../support/fintecture-sdk';
 import {
   linkPayoutBody,
   payoutQuery,
@@ -183,7 +183,6 @@ describe('tampered requests are rejected, each with the precise reason', () => {
     let headersSigned: Record<string, string> | undefined;
     try {
       // The SDK stamps Date with the (faked) clock and signs it properly.
-      const { sdkHeaders } = await import('../support/fintecture-sdk');
       headersSigned = sdkHeaders(api, token, 'GET', '/pis/v2/payments');
     } finally {
       jest.useRealTimers();
