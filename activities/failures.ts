@@ -1,0 +1,19 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { TypedActivityError } from './fintecture/errors';
+
+/**
+ * What an activity throws: typed errors become `ApplicationFailure`s with an explicit `type`, their
+ * retryability and, when known, the delay before the next attempt. Anything else (a bug) goes through
+ * unchanged and Temporal retries it per the policy.
+ */
+export function toActivityFailure(error: unknown): unknown {
+  if (!(error instanceof TypedActivityError)) return error;
+  return ApplicationFailure.create({
+    type: error.failureType,
+    message: error.message,
+    nonRetryable: !error.retryable,
+    details: [error.details()],
+    nextRetryDelay: error.retryDelayMs,
+    cause: error,
+  });
+}

@@ -1,0 +1,163 @@
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { DEFAULT_FINAL_STATE_SETS, type FinalStateSets } from '../../domain/final-states';
+import { SESSION_STATUSES, TRANSFER_STATES } from '../../domain/payout-snapshot';
+import { Secret } from './secret';
+
+/** Everything the Fintecture client needs, parsed once at start-up (`loadFintectureConfig`). */
+export interface FintectureConfig {
+  /** Base URL of the API and OAuth host, without a trailing slash. */
+  readonly apiUrl: string;
+  readonly appId: string;
+  readonly appSecret: Secret<string>;
+  /** The application's RSA private key: signs every API request (fintecture-api.md §3). */
+  readonly privateKey: Secret<KeyObject>;
+  /** OAuth scope: `PIS` by default; some accounts need `payout`. */
+  readonly scope: string;
+  /** `${PUBLIC_BASE_URL}/payouts/return`: where the payee's browser comes back (scenario 1). */
+  readonly redirectUri: string;
+  /** Defaults for the `x-language` / `x-country` headers when a request does not say. */
+  readonly language: string | undefined;
+  readonly country: string | undefined;
+  readonly requestTimeoutMs: number;
+  readonly tokenTimeoutMs: number;
+  /** A token is renewed this long before `expires_in` runs out (at most half its lifetime). */
+  readonly tokenRefreshMarginMs: number;
+  readonly reconciliation: {
+    /** How many pages of `GET /pis/v2/payments` a full reconciliation may read before giving up. */
+    readonly maxPages: number;
+    readonly pageSize: number;
+  };
+  /**
+   * Retry delay after an ambiguous create: gives a request that the server is still processing time to
+   * land before the next attempt looks for it. `0`: no override, the retry policy decides.
+   */
+  readonly ambiguousRetryDelayMs: number;
+  readonly finalStates: FinalStateSets;
+  /** A summary safe to log: no secret. */
+  toString(): string;
+}
+
+export class FintectureConfigError extends Error {
+  /** The environment variables at fault. */
+  readonly settings: string[];
+
+  constructor(problems: { setting: string; message: string }[]) {
+    super(`Invalid Fintecture configuration: ${problems.map((p) => `${p.setting} ${p.message}`).join('; ')}`);
+    this.name = 'FintectureConfigError';
+    this.settings = [...new Set(problems.map((p) => p.setting))];
+  }
+}
+
+// `FOO=` in an env file means "not set", not "set to empty".
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+
+const required = (what: string) =>
+  z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z.string({ error: (issue) => (issue.input === undefined ? 'is required' : `must be ${what}`) }).min(1),
+  );
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+  .transform((value) => value.replace(/\/+$/, ''));
+
+const integer = (min: number, max: number, fallback: number) =>
+  optional(
+    z.coerce
+      .number({ error: 'must be a number' })
+      .int(`must be a whole number between ${min} and ${max}`)
+      .min(min, `must be at least ${min}`)
+      .max(max, `must be at most ${max}`),
+  ).transform((value) => value ?? fallback);
+
+const list = <T extends string>(allowed: readonly T[], fallback: readonly T[]) =>
+  optional(z.string())
+    .transform((value) => (value === undefined ? [...fallback] : value.split(',').map((item) => item.trim())))
+    .pipe(z.array(z.enum(allowed as [T, ...T[]], { error: `must list only: ${allowed.join(', ')}` })).min(1));
+
+/** Reads a PEM from the value itself or from the file it names. Never echoes the value: it may be the key. */
+function loadPrivateKey(value: string): KeyObject {
+  // Env files often carry PEMs on one line with literal `\n`.
+  const pem = value.includes('-----BEGIN') ? value.replace(/\\n/g, '\n') : readFileSync(value, 'utf8');
+  const key = createPrivateKey(pem);
+  if (key.asymmetricKeyType !== 'rsa') throw new Error('not an RSA key');
+  return key;
+}
+
+const EnvSchema = z.object({
+  FINTECTURE_API_URL: optional(httpUrl).transform((value) => value ?? 'http://127.0.0.1:4010'),
+  FINTECTURE_APP_ID: required('a string'),
+  FINTECTURE_APP_SECRET: required('a string').transform((value) => new Secret(value)),
+  FINTECTURE_PRIVATE_KEY: required('PEM text or a path').transform((value, context) => {
+    try {
+      return new Secret(loadPrivateKey(value));
+    } catch {
+      context.addIssue({
+        code: 'custom',
+        message: 'must be an RSA private key in PEM (the PEM text itself or the path of a readable PEM file)',
+      });
+      return z.NEVER;
+    }
+  }),
+  FINTECTURE_SCOPE: optional(
+    z.string().regex(/^[A-Za-z_]+(?: [A-Za-z_]+)*$/, 'must be a scope name, e.g. PIS'),
+  ).transform((value) => value ?? 'PIS'),
+  PUBLIC_BASE_URL: optional(httpUrl).transform((value) => value ?? 'http://127.0.0.1:4000'),
+  FINTECTURE_LANGUAGE: optional(
+    z.string().regex(/^[a-z]{2}$/, 'must be a 2-letter lower-case language code'),
+  ),
+  FINTECTURE_COUNTRY: optional(z.string().regex(/^[A-Z]{2}$/, 'must be a 2-letter upper-case country code')),
+  FINTECTURE_REQUEST_TIMEOUT_MS: integer(100, 120_000, 15_000),
+  FINTECTURE_TOKEN_TIMEOUT_MS: integer(100, 120_000, 10_000),
+  FINTECTURE_TOKEN_REFRESH_MARGIN_SECONDS: integer(0, 3600, 300),
+  FINTECTURE_RECONCILE_MAX_PAGES: integer(1, 10_000, 50),
+  FINTECTURE_RECONCILE_PAGE_SIZE: integer(1, 100, 100),
+  FINTECTURE_AMBIGUOUS_RETRY_DELAY_MS: integer(0, 600_000, 5_000),
+  FINTECTURE_FINAL_SESSION_STATUSES: list(SESSION_STATUSES, DEFAULT_FINAL_STATE_SETS.sessionStatuses),
+  FINTECTURE_FINAL_TRANSFER_STATES: list(TRANSFER_STATES, DEFAULT_FINAL_STATE_SETS.transferStates),
+});
+
+/** Parses the settings once, at the edge. Throws `FintectureConfigError` naming every bad setting. */
+export function loadFintectureConfig(
+  env: Record<string, string | undefined> = process.env,
+): FintectureConfig {
+  const result = EnvSchema.safeParse(env);
+  if (!result.success) {
+    throw new FintectureConfigError(
+      result.error.issues.map((issue) => ({
+        setting: String(issue.path[0] ?? 'environment'),
+        message: issue.message,
+      })),
+    );
+  }
+  const settings = result.data;
+  const config: FintectureConfig = {
+    apiUrl: settings.FINTECTURE_API_URL,
+    appId: settings.FINTECTURE_APP_ID,
+    appSecret: settings.FINTECTURE_APP_SECRET,
+    privateKey: settings.FINTECTURE_PRIVATE_KEY,
+    scope: settings.FINTECTURE_SCOPE,
+    redirectUri: `${settings.PUBLIC_BASE_URL}/payouts/return`,
+    language: settings.FINTECTURE_LANGUAGE,
+    country: settings.FINTECTURE_COUNTRY,
+    requestTimeoutMs: settings.FINTECTURE_REQUEST_TIMEOUT_MS,
+    tokenTimeoutMs: settings.FINTECTURE_TOKEN_TIMEOUT_MS,
+    tokenRefreshMarginMs: settings.FINTECTURE_TOKEN_REFRESH_MARGIN_SECONDS * 1000,
+    reconciliation: {
+      maxPages: settings.FINTECTURE_RECONCILE_MAX_PAGES,
+      pageSize: settings.FINTECTURE_RECONCILE_PAGE_SIZE,
+    },
+    ambiguousRetryDelayMs: settings.FINTECTURE_AMBIGUOUS_RETRY_DELAY_MS,
+    finalStates: {
+      sessionStatuses: settings.FINTECTURE_FINAL_SESSION_STATUSES,
+      transferStates: settings.FINTECTURE_FINAL_TRANSFER_STATES,
+    },
+    toString() {
+      return `FintectureConfig(apiUrl=${this.apiUrl}, appId=${this.appId}, scope=${this.scope}, redirectUri=${this.redirectUri})`;
+    },
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,26 @@
+import { log } from '@temporalio/activity';
+import { type Logger } from '@temporalio/common';
+import { FintectureClient } from './fintecture/client';
+import { loadFintectureConfig } from './fintecture/config';
+import { createPayoutActivities } from './payout-activities';
+
+export {
+  createPayoutActivities,
+  type PayoutActivities,
+  type PayoutActivitiesDependencies,
+} from './payout-activities';
+export { FintectureClient, type FintectureApi } from './fintecture/client';
+export { loadFintectureConfig, FintectureConfigError, type FintectureConfig } from './fintecture/config';
+
+/**
+ * The worker's wiring: settings parsed once (fails at start-up naming the bad setting), one client and so
+ * one token cache per process. The default logger is the activity logger (it tags lines with the activity).
+ */
+export function createPayoutActivitiesFromEnv(
+  env: Record<string, string | undefined> = process.env,
+  logger: Logger = log,
+) {
+  const config = loadFintectureConfig(env);
+  const client = new FintectureClient({ config, logger });
+  return createPayoutActivities({ client, config, logger });
+}

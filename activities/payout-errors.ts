@@ -1,0 +1,62 @@
+import { type FieldIssue } from '../domain/payout-request';
+import { TypedActivityError } from './fintecture/errors';
+
+/** The activity's input is not a valid payout request: no attempt can fix it. */
+export class PayoutRequestInvalidError extends TypedActivityError {
+  override readonly name = 'PayoutRequestInvalidError';
+  readonly failureType = 'PayoutRequestInvalid';
+  readonly retryable = false;
+
+  constructor(readonly issues: FieldIssue[]) {
+    // Paths and our own messages only: the schema's messages never repeat the value.
+    super(`Invalid payout request: ${issues.map((i) => `${i.path || '(request)'} ${i.message}`).join('; ')}`);
+  }
+
+  details(): Record<string, unknown> {
+    return { fields: this.issues };
+  }
+}
+
+/**
+ * A previous attempt may have created the payout, and the lookup could not tell (too many pages to read).
+ * Non-retryable on purpose: the workflow parks the payout for review rather than risk paying twice.
+ */
+export class PayoutReconciliationInconclusiveError extends TypedActivityError {
+  override readonly name = 'PayoutReconciliationInconclusiveError';
+  readonly failureType = 'PayoutReconciliationInconclusive';
+  readonly retryable = false;
+
+  constructor(
+    readonly orderId: string,
+    readonly pagesRead: number,
+  ) {
+    super(
+      `Could not establish whether order ${orderId} already has a Fintecture payout: read ${pagesRead} pages ` +
+        `of payments without finding it or reaching the end`,
+    );
+  }
+
+  details(): Record<string, unknown> {
+    return { orderId: this.orderId, pagesRead: this.pagesRead };
+  }
+}
+
+/** The session found for this order does not carry the requested amount/currency: a human must look. */
+export class PayoutReconciliationMismatchError extends TypedActivityError {
+  override readonly name = 'PayoutReconciliationMismatchError';
+  readonly failureType = 'PayoutReconciliationMismatch';
+  readonly retryable = false;
+
+  constructor(
+    readonly orderId: string,
+    readonly sessionId: string,
+  ) {
+    super(
+      `The Fintecture session ${sessionId} found for order ${orderId} has a different amount or currency`,
+    );
+  }
+
+  details(): Record<string, unknown> {
+    return { orderId: this.orderId, sessionId: this.sessionId };
+  }
+}
