@@ -1,0 +1,26 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { WORKFLOWS_PATH } from '../workers/payout-worker';
+
+/**
+ * Bundles the workflow code once (webpack), so workers start fast and run exactly the code that was
+ * built — the same bundle the replay tests load.
+ */
+export async function bundleWorkflows(outFile: string): Promise<string> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });
+  mkdirSync(path.dirname(outFile), { recursive: true });
+  writeFileSync(outFile, code);
+  return outFile;
+}
+
+if (require.main === module) {
+  const out = path.resolve(process.argv[2] ?? 'dist/workflow-bundle.js');
+  bundleWorkflows(out).then(
+    (file) => console.log(`workflow bundle written to ${file}`),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,86 @@
+import { temporal } from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { PAYOUT_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
+import { DEFAULT_PAYOUT_SETTINGS } from '../../domain/payout-settings';
+import { temporalBinary } from '../../scripts/temporal-dev-server';
+import {
+  awaitCreatedUpdate,
+  PAYOUT_WORKFLOW_TYPE,
+  payoutWorkflowId,
+  statusQuery,
+  type PayoutResult,
+} from '../../workflows/messages';
+import { startPayoutStack, testOrder, type PayoutStack } from '../support/payout-stack';
+
+// Days of waiting in seconds: the time-skipping server jumps over timers whenever no activity runs, while
+// the activities still talk to the real sandbox process over HTTP.
+let env: TestWorkflowEnvironment;
+let stack: PayoutStack;
+
+beforeAll(async () => {
+  env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: temporalBinary('temporal-test-server') } },
+  });
+  // The workflow upserts these; a server without them fails every workflow task.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      Object.keys(PAYOUT_SEARCH_ATTRIBUTES).map((name) => [
+        name,
+        temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+      ]),
+    ),
+  });
+  stack = await startPayoutStack({
+    temporal: { connection: env.nativeConnection, client: env.client, namespace: env.namespace ?? 'default' },
+  });
+});
+afterAll(async () => {
+  await stack?.stop();
+  await env?.teardown();
+});
+
+async function run(order: ReturnType<typeof testOrder>) {
+  const handle = await env.client.workflow.start(PAYOUT_WORKFLOW_TYPE, {
+    workflowId: payoutWorkflowId(order.orderId),
+    taskQueue: stack.taskQueue,
+    args: [{ order, settings: DEFAULT_PAYOUT_SETTINGS }],
+  });
+  const created = await handle.executeUpdate(awaitCreatedUpdate);
+  const startedAt = await env.currentTimeMs();
+  const result = (await handle.result()) as PayoutResult;
+  const elapsedDays = ((await env.currentTimeMs()) - startedAt) / 86_400_000;
+  return { handle, created, result, elapsedDays };
+}
+
+describe('PayoutWorkflow over days of simulated time', () => {
+  it('a payout link nobody uses ends EXPIRED after expiry + grace, and is cancelled at Fintecture', async () => {
+    const order = testOrder({ verified: false, expiresInSeconds: 7 * 24 * 3600 });
+    const { handle, result, elapsedDays } = await run(order);
+    expect(result).toMatchObject({
+      outcome: 'EXPIRED',
+      outcomeReason: 'link_expired',
+      sessionStatus: 'payment_cancelled',
+    });
+    // 7 days of link + 1 hour of grace, polled on the default schedule (30 s … 1 h).
+    expect(elapsedDays).toBeGreaterThanOrEqual(7 + 1 / 24);
+    expect(elapsedDays).toBeLessThan(7.2);
+    const view = await handle.query(statusQuery);
+    expect(view.polls).toBeGreaterThan(150);
+    const [atFintecture] = await stack.payoutsAtFintecture(order.orderId);
+    expect(atFintecture?.status).toBe('payment_cancelled');
+  });
+
+  it('a transfer stuck for the whole schedule ends NEEDS_REVIEW after maxWait (14 days)', async () => {
+    const order = testOrder({ amount: '409.00' });
+    const { result, elapsedDays } = await run(order);
+    expect(result).toMatchObject({
+      outcome: 'NEEDS_REVIEW',
+      outcomeReason: 'poll_schedule_exhausted',
+      transferState: 'blocked',
+    });
+    expect(elapsedDays).toBeGreaterThanOrEqual(14);
+    expect(elapsedDays).toBeLessThan(14.1);
+    expect(await stack.payoutsAtFintecture(order.orderId)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,111 @@
+/**
+ * The PayoutWorkflow's public contract: its ID, input, result, signal, queries and updates. Shared by the
+ * workflow, the ingress and the CLI, so it holds definitions only (no workflow logic, no I/O).
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { PayoutRequest } from '../domain/payout-request';
+import type { PayoutScenario, SessionStatus, TransferState } from '../domain/payout-snapshot';
+import type { PayoutSettings } from '../domain/payout-settings';
+
+export const PAYOUT_WORKFLOW_TYPE = 'PayoutWorkflow';
+
+/** One workflow per order: the ID is derived from the order, so a second start finds the first. */
+export function payoutWorkflowId(orderId: string): string {
+  return `payout-${orderId}`;
+}
+
+export interface PayoutWorkflowInput {
+  order: PayoutRequest;
+  /** Poll schedule, deadlines and final sets; fixed at start so a replay sees the same values. */
+  settings: PayoutSettings;
+  /** Set only by continue-as-new: where the previous run left off. */
+  resume?: PayoutCarriedState;
+}
+
+export type PayoutOutcome = 'SETTLED' | 'REJECTED' | 'CANCELLED' | 'EXPIRED' | 'NEEDS_REVIEW';
+export type PayoutPhase = 'creating' | 'waiting' | 'finished';
+export type TimelineSource = 'create' | 'webhook' | 'redirect' | 'poll' | 'operator';
+
+export interface TimelineEntry {
+  at: string;
+  source: TimelineSource;
+  sessionStatus: SessionStatus | null;
+  transferState: TransferState | null;
+  transferReason?: string | null;
+}
+
+/** What the `status` query answers: the payout as the workflow sees it. No personal data. */
+export interface PayoutStatusView {
+  orderId: string;
+  workflowId: string;
+  scenario: PayoutScenario;
+  phase: PayoutPhase;
+  sessionId: string | null;
+  sessionStatus: SessionStatus | null;
+  transferState: TransferState | null;
+  transferReason: string | null;
+  connectUrl: string | null;
+  endToEndId: string | null;
+  executionDate: string | null;
+  outcome: PayoutOutcome | null;
+  /** Why the outcome is what it is, for operators (`link_expired`, `poll_schedule_exhausted`, …). */
+  outcomeReason: string | null;
+  timeline: TimelineEntry[];
+  polls: number;
+  nextPollAt: string | null;
+}
+
+/** The workflow's state carried across continue-as-new (the view plus loop bookkeeping). */
+export interface PayoutCarriedState {
+  view: PayoutStatusView;
+  seenEventIds: string[];
+  pollIndex: number;
+  /** When the current wait began (creation, or the payee's action); bounds it by `maxWaitSeconds`. */
+  waitStartedAt: string | null;
+  /** Scenario 1 while the payee has not acted: link expiry plus grace. */
+  linkDeadline: string | null;
+}
+
+export type PayoutResult = Pick<
+  PayoutStatusView,
+  | 'orderId'
+  | 'sessionId'
+  | 'transferState'
+  | 'transferReason'
+  | 'endToEndId'
+  | 'executionDate'
+  | 'outcomeReason'
+  | 'timeline'
+> & { outcome: PayoutOutcome; sessionStatus: SessionStatus | null };
+
+/**
+ * A webhook or a payee redirect, as the ingress passes it on. It only says "look now": the workflow
+ * confirms every change by fetching the payment from Fintecture (G4).
+ */
+export interface PayoutEvent {
+  source: 'webhook' | 'redirect';
+  sessionId: string;
+  status?: string;
+  transferState?: string;
+  /** Webhooks: the X-Request-ID (the same on every retry of one delivery); redirects: a digest of the query. */
+  eventId: string;
+  receivedAt: string;
+}
+
+export const payoutEventSignal = defineSignal<[PayoutEvent]>('payoutEvent');
+export const statusQuery = defineQuery<PayoutStatusView>('status');
+
+/** Resolves once the payout was created at Fintecture (or failed to be): update-with-start uses it. */
+export const awaitCreatedUpdate = defineUpdate<PayoutStatusView>('awaitCreated');
+
+export interface CancelRequest {
+  /** Free text for the timeline and logs: who asked (an operator, the order system). No personal data. */
+  requestedBy: string;
+}
+export interface CancelResult {
+  cancelled: boolean;
+  message: string;
+  status: PayoutStatusView;
+}
+/** Cancels before money leaves; the validator refuses (with a message) once it cannot be cancelled. */
+export const cancelUpdate = defineUpdate<CancelResult, [CancelRequest]>('cancel');
