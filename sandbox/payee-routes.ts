@@ -1,6 +1,6 @@
 import type { SandboxContext } from './context';
 import { html, redirect, type Reply } from './http-io';
-import { bicProblem, ibanProblem, normalizeIban } from './bank-details';
+import { bicProblem, ibanProblem, normalizeBic, normalizeIban } from './bank-details';
 import { renderClosedPage, renderPayeePage, type PayeeField } from './pages';
 import type { Payout } from './ledger';
 
@@ -75,7 +75,7 @@ export function submitPayeePage(ctx: SandboxContext, sessionId: string, body: Bu
   ctx.ledger.submitPayee(sessionId, {
     name: values.name,
     iban: normalizeIban(values.iban),
-    bic: values.bic.trim().toUpperCase(),
+    bic: normalizeBic(values.bic),
   });
   ctx.log(`payee submitted bank details session=${sessionId}`);
   return redirect(redirectTarget(payout));
