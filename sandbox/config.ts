@@ -21,6 +21,8 @@ const envSchema = z.object({
   SANDBOX_HOST: z.string().default('127.0.0.1'),
   SANDBOX_PUBLIC_URL: z.url().optional(),
   SANDBOX_DATA_DIR: z.string().default('.data/sandbox'),
+  /** When set, payouts survive a restart (`npm start` sets it). */
+  SANDBOX_STATE_FILE: z.string().min(1).optional(),
   SANDBOX_APP_ID: z.string().min(1).optional(),
   SANDBOX_APP_SECRET: z.string().min(1).optional(),
   SANDBOX_MERCHANT_PUBLIC_KEY: z.string().min(1).optional(),
@@ -63,6 +65,7 @@ export interface SandboxConfig {
   host: string;
   publicUrl?: string;
   dataDir: string;
+  stateFile?: string;
   appId?: string;
   appSecret?: string;
   merchantPublicKeyPath?: string;
@@ -90,6 +93,7 @@ export function sandboxConfigFromEnv(env: NodeJS.ProcessEnv): SandboxConfig {
     host: e.SANDBOX_HOST,
     publicUrl: e.SANDBOX_PUBLIC_URL?.replace(/\/$/, ''),
     dataDir: e.SANDBOX_DATA_DIR,
+    stateFile: e.SANDBOX_STATE_FILE,
     appId: e.SANDBOX_APP_ID,
     appSecret: e.SANDBOX_APP_SECRET,
     merchantPublicKeyPath: e.SANDBOX_MERCHANT_PUBLIC_KEY,

@@ -47,6 +47,8 @@ export interface Payout {
   history: HistoryEntry[];
   /** Set when an outcome was forced: the automatic lifecycle no longer moves it. */
   manual: boolean;
+  /** The transfer's automatic moves still to come (kept on the record so a restart resumes them). */
+  pendingSteps: TransferStep[];
 }
 
 export type PayoutChange = { kind: 'status' } | { kind: 'transfer' };
@@ -64,6 +66,8 @@ export interface LedgerDeps {
   settings: () => RuntimeSettings;
   /** Called after every change of session status or transfer state (webhooks are sent from here). */
   onChange: (payout: Payout, change: PayoutChange) => void;
+  /** Called after every change with all payouts, when the sandbox keeps its state in a file. */
+  persist?: (payouts: Payout[]) => void;
   now?: () => number;
 }
 
@@ -71,7 +75,6 @@ export interface LedgerDeps {
 export class PayoutLedger {
   private readonly payouts = new Map<string, Payout>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly plans = new Map<string, TransferStep[]>();
   private readonly now: () => number;
 
   constructor(private readonly deps: LedgerDeps) {
@@ -91,6 +94,7 @@ export class PayoutLedger {
       createdAt: createdAt.toISOString(),
       history: [],
       manual: false,
+      pendingSteps: [],
     };
     this.payouts.set(sessionId, payout);
     if (request.beneficiary) {
@@ -168,6 +172,7 @@ export class PayoutLedger {
     const payout = this.require(sessionId);
     this.clearTimer(sessionId);
     payout.manual = true;
+    payout.pendingSteps = [];
     this.transition(payout, target);
     return payout;
   }
@@ -187,7 +192,19 @@ export class PayoutLedger {
   reset(): void {
     this.close();
     this.payouts.clear();
-    this.plans.clear();
+    this.deps.persist?.([]);
+  }
+
+  /** Takes back payouts saved by an earlier run and resumes their lifecycle where it stopped. */
+  restore(payouts: Payout[]): void {
+    for (const payout of payouts) {
+      this.payouts.set(payout.sessionId, payout);
+      if (payout.manual) continue;
+      if (payout.status === 'iban_required') this.armExpiry(payout);
+      else if (payout.status === 'iban_received') {
+        this.schedule(payout, this.deps.settings().stepDelayMs, () => this.startPayment(payout));
+      } else if (payout.status === 'payment_created') this.scheduleNextStep(payout);
+    }
   }
 
   close(): void {
@@ -207,18 +224,18 @@ export class PayoutLedger {
 
   private startPayment(payout: Payout): void {
     payout.executionDate = new Date(this.now()).toISOString().slice(0, 10);
-    this.plans.set(payout.sessionId, transferPlanFor(payout.request.amount, this.deps.settings().settlement));
+    payout.pendingSteps = transferPlanFor(payout.request.amount, this.deps.settings().settlement);
     this.transition(payout, { status: 'payment_created', transferState: 'initiated' });
     this.scheduleNextStep(payout);
   }
 
   private scheduleNextStep(payout: Payout): void {
-    const plan = this.plans.get(payout.sessionId);
-    const step = plan?.shift();
+    const step = payout.pendingSteps[0];
     if (!step || payout.manual) return;
     const settings = this.deps.settings();
     const delay = step.wait === 'slow' ? settings.slowDelayMs : settings.stepDelayMs;
     this.schedule(payout, delay, () => {
+      payout.pendingSteps.shift();
       this.transition(payout, { transferState: step.transferState, transferReason: step.transferReason });
       this.scheduleNextStep(payout);
     });
@@ -262,6 +279,7 @@ export class PayoutLedger {
       ...(payout.transferState ? { transferState: payout.transferState } : {}),
       ...(payout.transferReason ? { transferReason: payout.transferReason } : {}),
     });
+    this.deps.persist?.([...this.payouts.values()]);
     this.deps.onChange(payout, change);
   }
 

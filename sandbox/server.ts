@@ -8,7 +8,8 @@ import { loadOrCreateCredentials, type AppCredentials } from './credentials';
 import { FaultBook, type Fault } from './faults';
 import { API_ROUTES, authenticate, type ApiRoute } from './fintecture-routes';
 import { BodyTooLargeError, json, readRawBody, sendReply, type Reply } from './http-io';
-import { PayoutLedger } from './ledger';
+import { PayoutLedger, type Payout } from './ledger';
+import { StateFile } from './state-file';
 import { showPayeePage, submitPayeePage } from './payee-routes';
 import { webhookFields } from './representation';
 import { TokenAuthority } from './tokens';
@@ -57,13 +58,16 @@ export async function startSandbox(
     }),
     log,
   });
+  const stateFile = config.stateFile ? new StateFile(config.stateFile) : undefined;
   const ledger = new PayoutLedger({
     settings: () => settings,
+    ...(stateFile ? { persist: (payouts: Payout[]) => stateFile.save(payouts) } : {}),
     onChange: (payout, change) => {
       const fields = webhookFields(payout, change.kind);
       webhooks.send({ sessionId: payout.sessionId, event: fields.event!, fields });
     },
   });
+  if (stateFile) ledger.restore(stateFile.load());
   const ctx: SandboxContext = {
     config,
     credentials,

@@ -28,6 +28,47 @@ describe('npm run sandbox', () => {
     }
   });
 
+  it('with SANDBOX_STATE_FILE, keeps payouts across a restart and resumes their lifecycle', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'sandbox-state-'));
+    const env = {
+      SANDBOX_DATA_DIR: dataDir,
+      SANDBOX_STATE_FILE: path.join(dataDir, 'state.json'),
+      SANDBOX_SLOW_DELAY_MS: '1500',
+    };
+    const first = await startSandboxProcess(env);
+    const token = await requestToken(first);
+    const created = await sdkRequest<{ meta: { session_id: string } }>(
+      first,
+      token,
+      'POST',
+      payoutQuery().path,
+      verifiedPayoutBody('408.00'),
+    );
+    const sessionId = created.body.meta.session_id;
+    await eventually(
+      () => first.control<{ transferState: string }>('GET', `/payouts/${sessionId}`),
+      (p) => p.transferState === 'processing',
+      { what: 'processing before the restart' },
+    );
+    await first.stop();
+
+    const second = await startSandboxProcess(env);
+    try {
+      const settled = await eventually(
+        () =>
+          second.control<{ transferState: string; history: { transferState?: string }[] }>(
+            'GET',
+            `/payouts/${sessionId}`,
+          ),
+        (p) => p.transferState === 'completed',
+        { what: 'settlement after the restart' },
+      );
+      expect(settled.history.map((h) => h.transferState)).toEqual(['initiated', 'processing', 'completed']);
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('refuses a malformed setting at start-up, naming it', () => {
     const result = spawnSync(
       process.execPath,
