@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { z } from 'zod';
 import { createPayoutActivitiesFromEnv } from '../activities';
@@ -11,7 +10,7 @@ const workerEnvSchema = z.object({
   WORKER_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1000),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(100),
-  /** Prebundled workflow code (`npm run build` writes dist/workflow-bundle.js). */
+  /** Prebundled workflow code (`npm run bundle` writes dist/workflow-bundle.js). */
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
 });
 
@@ -27,9 +26,11 @@ async function main(): Promise<void> {
     ...(temporal.tls ? { tls: temporal.tls } : {}),
     ...(temporal.apiKey ? { apiKey: temporal.apiKey } : {}),
   });
-  const defaultBundle = path.resolve(__dirname, '../dist/workflow-bundle.js');
-  const workflowBundlePath =
-    env.WORKFLOW_BUNDLE_PATH ?? (existsSync(defaultBundle) ? defaultBundle : undefined);
+  // Only an explicit bundle: silently picking up a stale one would run old workflow code.
+  const workflowBundlePath = env.WORKFLOW_BUNDLE_PATH;
+  if (workflowBundlePath && !existsSync(workflowBundlePath)) {
+    throw new Error(`WORKFLOW_BUNDLE_PATH: no file at ${workflowBundlePath}`);
+  }
   const worker = await createPayoutWorker({
     connection,
     namespace: temporal.namespace,

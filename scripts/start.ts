@@ -1,0 +1,201 @@
+/**
+ * `npm start`: the whole system on one machine — the embedded Temporal dev server (unless TEMPORAL_ADDRESS
+ * points elsewhere), the Fintecture sandbox (unless FINTECTURE_APP_ID is set), the worker and the ingress.
+ * State lives under .data/, so stopping (Ctrl-C) and starting again resumes in-flight payouts.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { bundleWorkflows } from './bundle-workflows';
+import { PROJECT_ROOT, startDevServer, type DevServer } from './temporal-dev-server';
+
+const TSX = path.join(PROJECT_ROOT, 'node_modules/tsx/dist/cli.mjs');
+const env = process.env;
+const dataDir = path.resolve(env.START_DATA_DIR ?? path.join(PROJECT_ROOT, '.data'));
+const ingressPort = Number(env.INGRESS_PORT ?? 4000);
+const sandboxPort = Number(env.SANDBOX_PORT ?? 4010);
+const temporalPort = Number(env.TEMPORAL_DEV_PORT ?? 7233);
+const uiPort = Number(env.TEMPORAL_UI_PORT ?? 8233);
+const publicBaseUrl = env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${ingressPort}`;
+
+const children: { name: string; child: ChildProcess }[] = [];
+let devServer: DevServer | undefined;
+let stopping = false;
+
+function say(line: string) {
+  process.stdout.write(`${line}\n`);
+}
+
+/** Runs one service as a child process, its output prefixed with its name. */
+function run(name: string, script: string, childEnv: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, [TSX, path.join(PROJECT_ROOT, script)], {
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const prefix = (chunk: Buffer) =>
+    chunk
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .forEach((line) => say(`[${name}] ${line}`));
+  child.stdout?.on('data', prefix);
+  child.stderr?.on('data', prefix);
+  child.once('exit', (code, signal) => {
+    if (!stopping) {
+      say(`[${name}] exited (${signal ?? code}); stopping everything`);
+      void stop(1);
+    }
+  });
+  children.push({ name, child });
+  return child;
+}
+
+function waitForLine(child: ChildProcess, prefix: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const line = buffer.split('\n').find((l) => l.startsWith(prefix));
+      if (line) resolve(line.slice(prefix.length));
+    });
+    child.once('exit', (code) => reject(new Error(`exited with ${code} before printing ${prefix.trim()}`)));
+  });
+}
+
+async function waitForHealth(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not become healthy in time`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** A local API key, generated once and kept (so scripts written against it keep working). */
+function localApiKey(): string {
+  if (env.INGRESS_API_KEY) return env.INGRESS_API_KEY;
+  const file = path.join(dataDir, 'ingress-api-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const key = randomBytes(24).toString('base64url');
+  writeFileSync(file, key, { mode: 0o600 });
+  return key;
+}
+
+async function stop(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  say('stopping…');
+  // Reverse order: the edge first, Temporal last, so nothing loses its peer mid-request.
+  for (const { child } of [...children].reverse()) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  await devServer?.stop();
+  say('stopped');
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  mkdirSync(dataDir, { recursive: true });
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  let temporalAddress = env.TEMPORAL_ADDRESS;
+  const bundleFile = path.join(dataDir, 'workflow-bundle.js');
+  const bundling = bundleWorkflows(bundleFile);
+  if (!temporalAddress) {
+    say(`starting the Temporal dev server (SQLite ${path.join(dataDir, 'temporal', 'dev.db')})…`);
+    devServer = await startDevServer({
+      dbFile: path.join(dataDir, 'temporal', 'dev.db'),
+      port: temporalPort,
+      uiPort,
+      logLevel: 'error',
+    });
+    temporalAddress = devServer.address;
+  }
+
+  const shared: NodeJS.ProcessEnv = {
+    ...env,
+    TEMPORAL_ADDRESS: temporalAddress,
+    PUBLIC_BASE_URL: publicBaseUrl,
+  };
+  let fintecture: NodeJS.ProcessEnv = {};
+  let sandboxUrl: string | undefined;
+  if (!env.FINTECTURE_APP_ID) {
+    const sandbox = run('sandbox', 'sandbox/main.ts', {
+      ...env,
+      SANDBOX_PORT: String(sandboxPort),
+      SANDBOX_DATA_DIR: path.join(dataDir, 'sandbox'),
+      SANDBOX_STATE_FILE: path.join(dataDir, 'sandbox', 'state.json'),
+      SANDBOX_WEBHOOK_URL: env.SANDBOX_WEBHOOK_URL ?? `${publicBaseUrl}/webhooks/fintecture`,
+      SANDBOX_STEP_DELAY_MS: env.SANDBOX_STEP_DELAY_MS ?? '2000',
+    });
+    const ready = JSON.parse(await waitForLine(sandbox, 'SANDBOX_READY ')) as {
+      baseUrl: string;
+      appId: string;
+      appSecret: string;
+      privateKeyPath: string;
+    };
+    sandboxUrl = ready.baseUrl;
+    fintecture = {
+      FINTECTURE_API_URL: ready.baseUrl,
+      FINTECTURE_APP_ID: ready.appId,
+      FINTECTURE_APP_SECRET: ready.appSecret,
+      FINTECTURE_PRIVATE_KEY: ready.privateKeyPath,
+    };
+  }
+
+  await bundling;
+  const apiKey = localApiKey();
+  run('worker', 'workers/main.ts', { ...shared, ...fintecture, WORKFLOW_BUNDLE_PATH: bundleFile });
+  run('ingress', 'client/main.ts', {
+    ...shared,
+    ...fintecture,
+    INGRESS_PORT: String(ingressPort),
+    INGRESS_API_KEY: apiKey,
+  });
+  await waitForHealth(`http://127.0.0.1:${ingressPort}/healthz`);
+
+  const example = {
+    orderId: `demo-${Date.now()}`,
+    amount: '26.99',
+    currency: 'EUR',
+    communication: 'MyShop REFUND from Order 123',
+    payee: { name: 'John Doe', email: 'john@doe.example' },
+    beneficiary: { name: 'John Doe', iban: 'FR1420041010050500013M02606', bic: 'PSSTFRPPXXX' },
+  };
+  say(
+    [
+      '',
+      'Payout orchestrator is running.',
+      `  Temporal Web UI   ${devServer?.uiUrl ?? `(external Temporal at ${temporalAddress})`}`,
+      `  ingress           http://127.0.0.1:${ingressPort}   (API key in ${path.join(dataDir, 'ingress-api-key')})`,
+      ...(sandboxUrl
+        ? [`  Fintecture        sandbox at ${sandboxUrl}`]
+        : ['  Fintecture        ' + env.FINTECTURE_API_URL]),
+      '',
+      'Pay out (scenario 2, verified beneficiary):',
+      `  curl -s -X POST http://127.0.0.1:${ingressPort}/payouts \\`,
+      `    -H "Authorization: Bearer ${apiKey}" -H 'Content-Type: application/json' \\`,
+      `    -d '${JSON.stringify(example)}'`,
+      `  curl -s -H "Authorization: Bearer ${apiKey}" http://127.0.0.1:${ingressPort}/payouts/${example.orderId}`,
+      'Drop "beneficiary" for scenario 1: the answer carries a connectUrl to open in a browser.',
+      'Ctrl-C stops everything; in-flight payouts resume on the next `npm start`.',
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((error: unknown) => {
+  say(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+  void stop(1);
+});
