@@ -1,18 +1,10 @@
 import { existsSync } from 'node:fs';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { z } from 'zod';
 import { createPayoutActivitiesFromEnv } from '../activities';
 import { jsonLogger } from './logger';
 import { createPayoutWorker } from './payout-worker';
 import { temporalSettingsFromEnv } from './temporal-connection';
-
-const workerEnvSchema = z.object({
-  WORKER_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1000),
-  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(100),
-  /** Prebundled workflow code (`npm run bundle` writes dist/workflow-bundle.js). */
-  WORKFLOW_BUNDLE_PATH: z.string().optional(),
-});
+import { workerEnvSchema } from './worker-config';
 
 /** `npm run worker`: PayoutWorkflow and its activities. Stops gracefully on SIGINT/SIGTERM (SDK default). */
 async function main(): Promise<void> {

@@ -1,8 +1,6 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { DEFAULT_FINAL_STATE_SETS, type FinalStateSets } from '../../domain/final-states';
-import { SESSION_STATUSES, TRANSFER_STATES } from '../../domain/payout-snapshot';
 import { Secret } from './secret';
 
 /** Everything the Fintecture client needs, parsed once at start-up (`loadFintectureConfig`). */
@@ -34,7 +32,6 @@ export interface FintectureConfig {
    * land before the next attempt looks for it. `0`: no override, the retry policy decides.
    */
   readonly ambiguousRetryDelayMs: number;
-  readonly finalStates: FinalStateSets;
   /** A summary safe to log: no secret. */
   toString(): string;
 }
@@ -72,11 +69,6 @@ const integer = (min: number, max: number, fallback: number) =>
       .min(min, `must be at least ${min}`)
       .max(max, `must be at most ${max}`),
   ).transform((value) => value ?? fallback);
-
-const list = <T extends string>(allowed: readonly T[], fallback: readonly T[]) =>
-  optional(z.string())
-    .transform((value) => (value === undefined ? [...fallback] : value.split(',').map((item) => item.trim())))
-    .pipe(z.array(z.enum(allowed as [T, ...T[]], { error: `must list only: ${allowed.join(', ')}` })).min(1));
 
 /** Reads a PEM from the value itself or from the file it names. Never echoes the value: it may be the key. */
 function loadPrivateKey(value: string): KeyObject {
@@ -116,9 +108,9 @@ const EnvSchema = z.object({
   FINTECTURE_RECONCILE_MAX_PAGES: integer(1, 10_000, 50),
   FINTECTURE_RECONCILE_PAGE_SIZE: integer(1, 100, 100),
   FINTECTURE_AMBIGUOUS_RETRY_DELAY_MS: integer(0, 600_000, 5_000),
-  FINTECTURE_FINAL_SESSION_STATUSES: list(SESSION_STATUSES, DEFAULT_FINAL_STATE_SETS.sessionStatuses),
-  FINTECTURE_FINAL_TRANSFER_STATES: list(TRANSFER_STATES, DEFAULT_FINAL_STATE_SETS.transferStates),
 });
+/** Every variable the Fintecture client reads (docker-compose.yml is checked against this list). */
+export const FINTECTURE_ENV_KEYS: readonly string[] = Object.keys(EnvSchema.shape);
 
 /** Parses the settings once, at the edge. Throws `FintectureConfigError` naming every bad setting. */
 export function loadFintectureConfig(
@@ -151,10 +143,6 @@ export function loadFintectureConfig(
       pageSize: settings.FINTECTURE_RECONCILE_PAGE_SIZE,
     },
     ambiguousRetryDelayMs: settings.FINTECTURE_AMBIGUOUS_RETRY_DELAY_MS,
-    finalStates: {
-      sessionStatuses: settings.FINTECTURE_FINAL_SESSION_STATUSES,
-      transferStates: settings.FINTECTURE_FINAL_TRANSFER_STATES,
-    },
     toString() {
       return `FintectureConfig(apiUrl=${this.apiUrl}, appId=${this.appId}, scope=${this.scope}, redirectUri=${this.redirectUri})`;
     },

@@ -49,13 +49,6 @@ describe('Fintecture configuration', () => {
     expect(config.redirectUri).toBe('https://payouts.shop.example/payouts/return');
     expect(config.requestTimeoutMs).toBe(15_000);
     expect(config.reconciliation).toEqual({ maxPages: 50, pageSize: 100 });
-    expect(config.finalStates.transferStates).toEqual([
-      'completed',
-      'sent',
-      'received',
-      'rejected',
-      'cancelled',
-    ]);
   });
 
   it('takes the private key as PEM text too, PKCS#1 or PKCS#8, even with literal \\n', () => {
@@ -74,11 +67,9 @@ describe('Fintecture configuration', () => {
       FINTECTURE_COUNTRY: 'FR',
       FINTECTURE_REQUEST_TIMEOUT_MS: '2500',
       FINTECTURE_RECONCILE_MAX_PAGES: '3',
-      FINTECTURE_FINAL_TRANSFER_STATES: 'received, rejected,cancelled',
     });
     expect(config).toMatchObject({ scope: 'payout', language: 'fr', country: 'FR', requestTimeoutMs: 2500 });
     expect(config.reconciliation.maxPages).toBe(3);
-    expect(config.finalStates.transferStates).toEqual(['received', 'rejected', 'cancelled']);
   });
 
   it('names every missing setting at once (an empty value counts as missing)', () => {
@@ -101,8 +92,6 @@ describe('Fintecture configuration', () => {
     ['FINTECTURE_REQUEST_TIMEOUT_MS', 'soon'],
     ['FINTECTURE_REQUEST_TIMEOUT_MS', '0'],
     ['FINTECTURE_RECONCILE_PAGE_SIZE', '500'],
-    ['FINTECTURE_FINAL_TRANSFER_STATES', 'completed,done'],
-    ['FINTECTURE_FINAL_SESSION_STATUSES', 'payment_cancelled,paid'],
   ])('names %s when it is malformed (%j)', (setting, value) => {
     expect(configError({ ...valid, [setting]: value }).settings).toEqual([setting]);
   });
