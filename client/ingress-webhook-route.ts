@@ -1,0 +1,118 @@
+import { type FastifyInstance } from 'fastify';
+import { type PayoutEvent } from '../workflows/messages';
+import { codeOrUndefined, orderIdFromState } from './event-fields';
+import { type IngressContext } from './ingress';
+import { errorFields } from './logger';
+import { type SignalOutcome } from './payout-service';
+import { TemporalUnavailableError } from './temporal-errors';
+import {
+  headersFromRawHeaders,
+  verifyFintectureWebhook,
+  WebhookVerificationError,
+  type VerifiedWebhook,
+} from './webhook-verification';
+
+export const WEBHOOK_BODY_LIMIT_BYTES = 64 * 1024;
+
+const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
+type WebhookOutcome = SignalOutcome | 'ignored';
+
+/**
+ * `POST /webhooks/fintecture`: verify on the raw body, then signal the payout's workflow, and answer 2xx only
+ * once Temporal holds the signal (G3). A forged or stale webhook touches nothing (G4).
+ */
+export function registerWebhookRoute(app: FastifyInstance, context: IngressContext): void {
+  const { payouts, logger, metrics, recentEvents, clock } = context;
+  /** Concurrent deliveries of one event share one signal. */
+  const inFlight = new Map<string, Promise<WebhookOutcome>>();
+
+  async function forward(webhook: VerifiedWebhook): Promise<WebhookOutcome> {
+    const { fields, requestId } = webhook;
+    const orderId = orderIdFromState(fields.state);
+    const sessionId =
+      fields.session_id && SESSION_ID_PATTERN.test(fields.session_id) ? fields.session_id : null;
+    const logFields = {
+      requestId,
+      orderId,
+      sessionId,
+      webhookEvent: codeOrUndefined(fields.event?.replace(/\./g, '_')) ?? null,
+    };
+    if (!orderId || !sessionId) {
+      // Verified, but not about one of our payouts (another product of the same application?).
+      logger.warn('webhook_ignored', { ...logFields, why: orderId ? 'no_session_id' : 'state_not_ours' });
+      return 'ignored';
+    }
+    const event: PayoutEvent = {
+      source: 'webhook',
+      sessionId,
+      eventId: requestId,
+      receivedAt: clock().toISOString(),
+    };
+    const status = codeOrUndefined(fields.status);
+    const transferState = codeOrUndefined(fields.transfer_state);
+    if (status) event.status = status;
+    if (transferState) event.transferState = transferState;
+
+    const outcome = await payouts.signalEvent(event, orderId);
+    metrics.signals.inc({ source: 'webhook', outcome });
+    const level = outcome === 'signalled' ? 'info' : 'warn';
+    logger[level](`webhook_${outcome}`, {
+      ...logFields,
+      status: status ?? null,
+      transferState: transferState ?? null,
+    });
+    return outcome;
+  }
+
+  void app.register(async (scope) => {
+    // The digest covers the bytes as sent: keep them, whatever the content type.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+    scope.post('/webhooks/fintecture', { bodyLimit: WEBHOOK_BODY_LIMIT_BYTES }, async (request, reply) => {
+      let webhook: VerifiedWebhook;
+      try {
+        webhook = verifyFintectureWebhook({
+          rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
+          headers: headersFromRawHeaders(request.raw.rawHeaders),
+          appId: context.config.webhook.appId,
+          privateKey: context.config.webhook.privateKey.reveal(),
+          toleranceSeconds: context.config.webhook.dateToleranceSeconds,
+          now: clock(),
+        });
+      } catch (error) {
+        if (!(error instanceof WebhookVerificationError)) throw error;
+        metrics.webhooks.inc({ result: error.reason });
+        logger.warn('webhook_rejected', { requestId: request.id, reason: error.reason });
+        return reply.code(401).send({ error: 'invalid_signature', reason: error.reason });
+      }
+      metrics.webhooks.inc({ result: 'verified' });
+
+      const { requestId } = webhook;
+      if (recentEvents.has(requestId)) {
+        metrics.signals.inc({ source: 'webhook', outcome: 'duplicate' });
+        logger.info('webhook_duplicate', { requestId });
+        return reply.send({ received: true, outcome: 'duplicate' });
+      }
+      let pending = inFlight.get(requestId);
+      if (!pending) {
+        pending = forward(webhook).finally(() => inFlight.delete(requestId));
+        inFlight.set(requestId, pending);
+      }
+      try {
+        const outcome = await pending;
+        recentEvents.remember(requestId);
+        return reply.send({ received: true, outcome });
+      } catch (error) {
+        if (error instanceof TemporalUnavailableError) {
+          metrics.signals.inc({ source: 'webhook', outcome: 'unavailable' });
+          logger.warn('webhook_not_acknowledged', { requestId, ...errorFields(error) });
+          // Not acknowledged: Fintecture retries, and the event is not lost (G3).
+          return reply.code(503).header('retry-after', '5').send({ error: 'temporarily_unavailable' });
+        }
+        throw error;
+      }
+    });
+  });
+}

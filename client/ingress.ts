@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { type Registry } from 'prom-client';
+import { type IngressConfig } from './config';
+import { errorFields, type Logger } from './logger';
+import { createIngressMetrics, type IngressMetrics } from './metrics';
+import { registerOrderRoutes } from './ingress-order-routes';
+import { registerReturnRoutes } from './ingress-return-routes';
+import { registerWebhookRoute } from './ingress-webhook-route';
+import { type PayoutService } from './payout-service';
+import { RecentEventIds } from './recent-event-ids';
+import { TemporalUnavailableError } from './temporal-errors';
+
+/**
+ * The thin HTTP edge (DESIGN.md §4): the order API, Fintecture's webhooks, the payee's redirect, health and
+ * metrics. Stateless apart from a bounded memory of acknowledged event IDs; every decision is Temporal's.
+ */
+
+export interface IngressDependencies {
+  payouts: PayoutService;
+  config: Pick<IngressConfig, 'apiKey' | 'webhook'>;
+  logger: Logger;
+  registry: Registry;
+  clock?: () => Date;
+  /** How many acknowledged webhook/redirect event IDs to remember (default 10 000). */
+  recentEventCapacity?: number;
+  /** How often the return page asks for progress (default 2 s). */
+  returnPagePollMs?: number;
+}
+
+/** Shared by the route modules. */
+export interface IngressContext {
+  payouts: PayoutService;
+  config: Pick<IngressConfig, 'apiKey' | 'webhook'>;
+  logger: Logger;
+  metrics: IngressMetrics;
+  clock: () => Date;
+  recentEvents: RecentEventIds;
+  returnPagePollMs: number;
+}
+
+/** Order bodies are small; anything bigger is a mistake or an attack. */
+export const ORDER_BODY_LIMIT_BYTES = 16 * 1024;
+
+export function buildIngress(deps: IngressDependencies): FastifyInstance {
+  const context: IngressContext = {
+    payouts: deps.payouts,
+    config: deps.config,
+    logger: deps.logger,
+    metrics: createIngressMetrics(deps.registry),
+    clock: deps.clock ?? (() => new Date()),
+    recentEvents: new RecentEventIds(deps.recentEventCapacity ?? 10_000),
+    returnPagePollMs: deps.returnPagePollMs ?? 2_000,
+  };
+  const app = Fastify({
+    logger: false, // our own structured lines, with IDs only
+    bodyLimit: ORDER_BODY_LIMIT_BYTES,
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const statusCode = reply.statusCode;
+    context.metrics.requestDuration.observe(
+      { method: request.method, route, status_code: String(statusCode) },
+      reply.elapsedTime / 1000,
+    );
+    if (route === '/healthz' || route === '/metrics') return;
+    context.logger.info('http_request', {
+      requestId: request.id,
+      method: request.method,
+      route,
+      statusCode,
+      durationMs: Math.round(reply.elapsedTime),
+    });
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof TemporalUnavailableError) {
+      context.logger.warn('temporal_unavailable', { requestId: request.id, ...errorFields(error) });
+      return reply.code(503).header('retry-after', '5').send({ error: 'temporarily_unavailable' });
+    }
+    const status = error.statusCode ?? 500;
+    if (status === 413) return reply.code(413).send({ error: 'payload_too_large' });
+    if (status === 415) return reply.code(415).send({ error: 'unsupported_media_type' });
+    if (status >= 400 && status < 500) {
+      const malformed = error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError;
+      return reply.code(status).send({ error: malformed ? 'malformed_json' : 'bad_request' });
+    }
+    context.logger.error('request_failed', { requestId: request.id, ...errorFields(error) });
+    // Never a stack trace or an internal message in an answer.
+    return reply.code(500).send({ error: 'internal_error' });
+  });
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not_found' }));
+
+  app.get('/healthz', async (_request, reply) => {
+    const reachable = await context.payouts.isTemporalReachable();
+    return reply
+      .code(reachable ? 200 : 503)
+      .send({ status: reachable ? 'ok' : 'unavailable', temporal: reachable ? 'reachable' : 'unreachable' });
+  });
+  app.get('/metrics', async (_request, reply) =>
+    reply.header('content-type', deps.registry.contentType).send(await deps.registry.metrics()),
+  );
+
+  registerReturnRoutes(app, context);
+  registerOrderRoutes(app, context);
+  registerWebhookRoute(app, context);
+  return app;
+}

@@ -1,0 +1,80 @@
+import { type PayoutStatusView } from '../workflows/messages';
+
+/**
+ * The JSON the order API answers (DESIGN.md §4), built from the workflow's status view. Only IDs, states
+ * and the payee's connect URL: the view holds no personal data and neither do these.
+ */
+
+export function startAnswer(view: PayoutStatusView) {
+  return {
+    orderId: view.orderId,
+    workflowId: view.workflowId,
+    scenario: view.scenario,
+    sessionId: view.sessionId,
+    sessionStatus: view.sessionStatus,
+    connectUrl: view.connectUrl,
+  };
+}
+
+export function statusAnswer(view: PayoutStatusView) {
+  return {
+    orderId: view.orderId,
+    workflowId: view.workflowId,
+    scenario: view.scenario,
+    phase: view.phase,
+    sessionId: view.sessionId,
+    sessionStatus: view.sessionStatus,
+    transferState: view.transferState,
+    transferReason: view.transferReason,
+    connectUrl: view.connectUrl,
+    outcome: view.outcome,
+    outcomeReason: view.outcomeReason,
+    endToEndId: view.endToEndId,
+    executionDate: view.executionDate,
+    polls: view.polls,
+    nextPollAt: view.nextPollAt,
+    timeline: view.timeline.map((entry) => ({
+      at: entry.at,
+      source: entry.source,
+      sessionStatus: entry.sessionStatus,
+      transferState: entry.transferState,
+      ...(entry.transferReason ? { transferReason: entry.transferReason } : {}),
+    })),
+  };
+}
+
+export type PayoutProgress = ReturnType<typeof progressAnswer>;
+
+/** What the payee's return page may show: where the payout stands, in words and codes, nothing else. */
+export function progressAnswer(view: PayoutStatusView) {
+  return {
+    phase: view.phase,
+    sessionStatus: view.sessionStatus,
+    transferState: view.transferState,
+    outcome: view.outcome,
+    summary: progressSummary(view),
+  };
+}
+
+function progressSummary(view: PayoutStatusView): string {
+  switch (view.outcome) {
+    case 'SETTLED':
+      return 'The money has been sent to your account.';
+    case 'REJECTED':
+      return 'The transfer was rejected by the bank. The merchant has been told.';
+    case 'CANCELLED':
+      return 'This payout was cancelled.';
+    case 'EXPIRED':
+      return 'This payout link has expired. Please contact the merchant.';
+    case 'NEEDS_REVIEW':
+      return 'The merchant is checking this payout. You do not need to do anything.';
+    case null:
+      break;
+  }
+  if (view.transferState) return 'Your transfer is on its way.';
+  if (view.sessionStatus === 'iban_received' || view.sessionStatus === 'payment_created') {
+    return 'Thank you, your bank details were received. The transfer is being prepared.';
+  }
+  if (view.sessionStatus === 'iban_required') return 'We are waiting for your bank details.';
+  return 'Your payout is being prepared.';
+}

@@ -1,0 +1,349 @@
+import { randomUUID } from 'node:crypto';
+import {
+  WithStartWorkflowOperation,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type Client,
+  type WorkflowExecutionDescription,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
+import { payoutScenarioOf, type PayoutRequest } from '../domain/payout-request';
+import { type PayoutSettings } from '../domain/payout-settings';
+import {
+  awaitCreatedUpdate,
+  cancelUpdate,
+  PAYOUT_WORKFLOW_TYPE,
+  payoutEventSignal,
+  payoutWorkflowId,
+  statusQuery,
+  type CancelResult,
+  type PayoutEvent,
+  type PayoutResult,
+  type PayoutStatusView,
+  type PayoutWorkflowInput,
+} from '../workflows/messages';
+import {
+  INITIAL_PAYOUT_STATUS,
+  PayoutOrderId,
+  PayoutScenario,
+  PayoutSessionId,
+  PayoutStatus,
+  PayoutTransferState,
+  scenarioFromLabel,
+  scenarioLabel,
+  SEARCH_VALUE_PATTERN,
+} from './search-attributes';
+import { isTemporalUnavailable, TemporalUnavailableError } from './temporal-errors';
+
+/**
+ * Everything outside Temporal does to payouts: start (idempotently), look up, cancel, signal, list.
+ * Used by the ingress and the CLI; knows the workflow only through its messages (workflows/messages.ts).
+ */
+
+export interface StartPayoutResult {
+  /** True when this call started the workflow; false when the order already had one. */
+  created: boolean;
+  /** True when the payout is not created at Fintecture yet (the wait for it ran out): ask again later. */
+  pending: boolean;
+  status: PayoutStatusView;
+}
+
+export type CancelPayoutResult =
+  | { kind: 'answered'; result: CancelResult }
+  /** The workflow refused (its validator's message), or the payout is already finished. */
+  | { kind: 'refused'; message: string }
+  | { kind: 'not_found' };
+
+export type SignalOutcome = 'signalled' | 'unknown' | 'finished';
+
+export interface PayoutSummary {
+  orderId: string;
+  workflowId: string;
+  /** `PayoutStatus` search attribute (`CREATING` until the workflow says more). */
+  status: string | null;
+  scenario: 1 | 2 | null;
+  sessionId: string | null;
+  transferState: string | null;
+  /** Temporal's execution status: `RUNNING`, `COMPLETED`, `FAILED`, … */
+  executionStatus: string;
+  startedAt: string;
+  closedAt: string | null;
+}
+
+export interface PayoutService {
+  startPayout(request: PayoutRequest): Promise<StartPayoutResult>;
+  getPayout(orderId: string): Promise<PayoutStatusView | null>;
+  cancelPayout(orderId: string, requestedBy: string): Promise<CancelPayoutResult>;
+  signalEvent(event: PayoutEvent, orderId: string): Promise<SignalOutcome>;
+  listPayouts(filter?: { status?: string; limit?: number }): Promise<PayoutSummary[]>;
+  /** True when the Temporal namespace answers. */
+  isTemporalReachable(): Promise<boolean>;
+}
+
+export interface PayoutServiceOptions {
+  client: Client;
+  taskQueue: string;
+  /** Fixed into each payout's input when it starts. */
+  settings: PayoutSettings;
+  /** How long `startPayout` waits for the creation at Fintecture before answering "pending". */
+  startTimeoutMs?: number;
+  /** How long `cancelPayout` waits for the workflow's answer (it talks to Fintecture first). */
+  cancelTimeoutMs?: number;
+  /** Deadline of the other Temporal calls: a stuck call must not hold a webhook past Fintecture's 20 s. */
+  callTimeoutMs?: number;
+  /** Deadline of the health check. */
+  healthTimeoutMs?: number;
+}
+
+export class InvalidStatusFilterError extends Error {
+  constructor() {
+    super('status must be a plain token such as SETTLED or NEEDS_REVIEW');
+    this.name = 'InvalidStatusFilterError';
+  }
+}
+
+/** Marks a workflow as started by one particular call: compared after update-with-start. */
+const START_TOKEN_MEMO = 'payoutStartToken';
+
+export function createPayoutService(options: PayoutServiceOptions): PayoutService {
+  const { client, taskQueue, settings } = options;
+  const startTimeoutMs = options.startTimeoutMs ?? 20_000;
+  const cancelTimeoutMs = options.cancelTimeoutMs ?? 20_000;
+  const callTimeoutMs = options.callTimeoutMs ?? 10_000;
+  const healthTimeoutMs = options.healthTimeoutMs ?? 2_000;
+
+  /** Runs Temporal calls under a deadline; unreachable Temporal becomes `TemporalUnavailableError`. */
+  async function temporalCall<T>(operation: string, timeoutMs: number, call: () => Promise<T>): Promise<T> {
+    try {
+      return await client.withDeadline(Date.now() + timeoutMs, call);
+    } catch (error) {
+      if (isTemporalUnavailable(error)) throw new TemporalUnavailableError(operation, { cause: error });
+      throw error;
+    }
+  }
+
+  const handleFor = (orderId: string) => client.workflow.getHandle(payoutWorkflowId(orderId));
+
+  async function describeOrNull(handle: WorkflowHandle): Promise<WorkflowExecutionDescription | null> {
+    try {
+      return await temporalCall('describe', callTimeoutMs, () => handle.describe());
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return null;
+      throw error;
+    }
+  }
+
+  async function viewOf(
+    orderId: string,
+    handle: WorkflowHandle,
+    description: WorkflowExecutionDescription,
+  ): Promise<PayoutStatusView> {
+    if (description.status.name === 'RUNNING') {
+      return temporalCall('query', callTimeoutMs, () => handle.query(statusQuery));
+    }
+    // Closed: the query still gives the full view when a worker can replay the history; without one,
+    // the workflow's result (or its closing status) is all there is.
+    try {
+      return await temporalCall('query', Math.min(callTimeoutMs, 3_000), () => handle.query(statusQuery));
+    } catch {
+      return closedView(orderId, handle, description);
+    }
+  }
+
+  async function closedView(
+    orderId: string,
+    handle: WorkflowHandle,
+    description: WorkflowExecutionDescription,
+  ): Promise<PayoutStatusView> {
+    const scenario = scenarioFromLabel(description.typedSearchAttributes.get(PayoutScenario)) ?? 1;
+    if (description.status.name === 'COMPLETED') {
+      const result = await temporalCall(
+        'result',
+        callTimeoutMs,
+        () => handle.result() as Promise<PayoutResult>,
+      );
+      return {
+        ...result,
+        workflowId: handle.workflowId,
+        scenario,
+        phase: 'finished',
+        connectUrl: null,
+        polls: 0,
+        nextPollAt: null,
+      };
+    }
+    // Failed, terminated, timed out: an operator has to look, whatever Fintecture did.
+    return {
+      ...emptyView(orderId, handle.workflowId, scenario),
+      phase: 'finished',
+      outcome: 'NEEDS_REVIEW',
+      outcomeReason: `workflow_${description.status.name.toLowerCase()}`,
+    };
+  }
+
+  async function getPayout(orderId: string): Promise<PayoutStatusView | null> {
+    const handle = handleFor(orderId);
+    const description = await describeOrNull(handle);
+    return description ? viewOf(orderId, handle, description) : null;
+  }
+
+  async function startedBy(handle: WorkflowHandle, startToken: string): Promise<boolean> {
+    const description = await describeOrNull(handle);
+    return description?.memo?.[START_TOKEN_MEMO] === startToken;
+  }
+
+  async function startPayout(request: PayoutRequest): Promise<StartPayoutResult> {
+    const workflowId = payoutWorkflowId(request.orderId);
+    const scenario = payoutScenarioOf(request);
+    const startToken = randomUUID();
+    const input: PayoutWorkflowInput = { order: request, settings };
+    const operation = new WithStartWorkflowOperation(PAYOUT_WORKFLOW_TYPE, {
+      workflowId,
+      taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      // Visible in the Web UI from the first moment; the workflow upserts them as the payout moves.
+      typedSearchAttributes: [
+        { key: PayoutOrderId, value: request.orderId },
+        { key: PayoutScenario, value: scenarioLabel(scenario) },
+        { key: PayoutStatus, value: INITIAL_PAYOUT_STATUS },
+      ],
+      // The SDK does not say whether update-with-start started the workflow or found it running; the
+      // token tells, race-free: only the call that started it wrote its token. A random ID, no data.
+      memo: { [START_TOKEN_MEMO]: startToken },
+    });
+    const handle = client.workflow.getHandle(workflowId);
+
+    try {
+      const status = await client.withDeadline(Date.now() + startTimeoutMs, () =>
+        client.workflow.executeUpdateWithStart(awaitCreatedUpdate, { startWorkflowOperation: operation }),
+      );
+      return { created: await startedBy(handle, startToken), pending: false, status };
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        // REJECT_DUPLICATE and the order's workflow is closed: its last status is the answer.
+        const status = await getPayout(request.orderId);
+        if (status) return { created: false, pending: false, status };
+        throw error;
+      }
+      if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isTemporalUnavailable(error)) {
+        // Either Temporal is down (describe says so below) or the creation is taking long: the workflow
+        // holds the request durably and goes on; the caller asks again later.
+        const description = await describeOrNull(handle);
+        if (!description) throw new TemporalUnavailableError('start', { cause: error });
+        const created = description.memo?.[START_TOKEN_MEMO] === startToken;
+        const status = await temporalCall('query', 2_000, () => handle.query(statusQuery)).catch(() =>
+          emptyView(request.orderId, workflowId, scenario),
+        );
+        return { created, pending: status.phase === 'creating', status };
+      }
+      if (error instanceof WorkflowUpdateFailedError) {
+        // The update failed but the workflow exists: its status view tells what happened.
+        const status = await getPayout(request.orderId);
+        if (status) return { created: await startedBy(handle, startToken), pending: false, status };
+      }
+      throw error;
+    }
+  }
+
+  async function cancelPayout(orderId: string, requestedBy: string): Promise<CancelPayoutResult> {
+    const handle = handleFor(orderId);
+    try {
+      const result = await temporalCall('cancel', cancelTimeoutMs, () =>
+        handle.executeUpdate(cancelUpdate, { args: [{ requestedBy }] }),
+      );
+      return { kind: 'answered', result };
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError) {
+        // The validator's message, written for people ("money already left", …): safe to pass on.
+        return { kind: 'refused', message: error.cause?.message ?? error.message };
+      }
+      if (error instanceof WorkflowNotFoundError) {
+        const description = await describeOrNull(handle);
+        if (!description) return { kind: 'not_found' };
+        return { kind: 'refused', message: 'The payout is already finished: it can no longer be cancelled.' };
+      }
+      throw error;
+    }
+  }
+
+  async function signalEvent(event: PayoutEvent, orderId: string): Promise<SignalOutcome> {
+    const handle = handleFor(orderId);
+    try {
+      await temporalCall('signal', callTimeoutMs, () => handle.signal(payoutEventSignal, event));
+      return 'signalled';
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+      // Signalling a closed workflow is "not found" too; describe tells the two apart.
+      return (await describeOrNull(handle)) ? 'finished' : 'unknown';
+    }
+  }
+
+  async function listPayouts(filter: { status?: string; limit?: number } = {}): Promise<PayoutSummary[]> {
+    const clauses = [`WorkflowType = "${PAYOUT_WORKFLOW_TYPE}"`];
+    if (filter.status !== undefined) {
+      if (!SEARCH_VALUE_PATTERN.test(filter.status)) throw new InvalidStatusFilterError();
+      clauses.push(`${PayoutStatus.name} = "${filter.status}"`);
+    }
+    const limit = filter.limit ?? 100;
+    return temporalCall('list', callTimeoutMs, async () => {
+      const payouts: PayoutSummary[] = [];
+      for await (const execution of client.workflow.list({
+        query: clauses.join(' AND '),
+        pageSize: Math.min(limit, 1000),
+      })) {
+        const attributes = execution.typedSearchAttributes;
+        payouts.push({
+          orderId: attributes.get(PayoutOrderId) ?? execution.workflowId.replace(/^payout-/, ''),
+          workflowId: execution.workflowId,
+          status: attributes.get(PayoutStatus) ?? null,
+          scenario: scenarioFromLabel(attributes.get(PayoutScenario)),
+          sessionId: attributes.get(PayoutSessionId) ?? null,
+          transferState: attributes.get(PayoutTransferState) ?? null,
+          executionStatus: execution.status.name,
+          startedAt: execution.startTime.toISOString(),
+          closedAt: execution.closeTime?.toISOString() ?? null,
+        });
+        if (payouts.length >= limit) break;
+      }
+      return payouts;
+    });
+  }
+
+  async function isTemporalReachable(): Promise<boolean> {
+    try {
+      await client.withDeadline(Date.now() + healthTimeoutMs, () =>
+        client.workflowService.describeNamespace({ namespace: client.options.namespace }),
+      );
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  return { startPayout, getPayout, cancelPayout, signalEvent, listPayouts, isTemporalReachable };
+}
+
+/** A payout whose workflow exists but has nothing to show yet. */
+function emptyView(orderId: string, workflowId: string, scenario: 1 | 2): PayoutStatusView {
+  return {
+    orderId,
+    workflowId,
+    scenario,
+    phase: 'creating',
+    sessionId: null,
+    sessionStatus: null,
+    transferState: null,
+    transferReason: null,
+    connectUrl: null,
+    endToEndId: null,
+    executionDate: null,
+    outcome: null,
+    outcomeReason: null,
+    timeline: [],
+    polls: 0,
+    nextPollAt: null,
+  };
+}

@@ -1,0 +1,131 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { inspect } from 'node:util';
+import { ConfigError, loadClientConfig, loadIngressConfig } from '../../client/config';
+import { temporalConnectionOptions } from '../../client/temporal-connection';
+import { DEFAULT_PAYOUT_SETTINGS } from '../../domain/payout-settings';
+import { webhookKeys } from '../support/ingress-harness';
+
+const API_KEY = 'a-very-secret-ingress-key';
+
+function ingressEnv(overrides: Record<string, string | undefined> = {}) {
+  return {
+    INGRESS_API_KEY: API_KEY,
+    FINTECTURE_APP_ID: 'app-123',
+    FINTECTURE_PRIVATE_KEY: webhookKeys().privateKeyPem,
+    ...overrides,
+  };
+}
+
+function configError(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).name).toBe('ConfigError');
+    return error as ConfigError;
+  }
+  throw new Error('the configuration was accepted');
+}
+
+describe('loadIngressConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadIngressConfig(ingressEnv());
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 4000,
+      publicBaseUrl: 'http://127.0.0.1:4000',
+      temporal: { address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'payouts', tls: undefined },
+      webhook: { appId: 'app-123', dateToleranceSeconds: 300 },
+      payoutSettings: DEFAULT_PAYOUT_SETTINGS,
+    });
+    expect(config.apiKey.reveal()).toBe(API_KEY);
+    expect(config.webhook.privateKey.reveal().asymmetricKeyType).toBe('rsa');
+  });
+
+  it('derives PUBLIC_BASE_URL from the port and trims a trailing slash', () => {
+    expect(loadIngressConfig(ingressEnv({ INGRESS_PORT: '4100' })).publicBaseUrl).toBe(
+      'http://127.0.0.1:4100',
+    );
+    expect(
+      loadIngressConfig(ingressEnv({ PUBLIC_BASE_URL: 'https://pay.shop.example/' })).publicBaseUrl,
+    ).toBe('https://pay.shop.example');
+  });
+
+  it('reads the private key from a file path, or from one-line PEM text', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ingress-config-'));
+    const file = path.join(dir, 'key.pem');
+    writeFileSync(file, webhookKeys().privateKeyPem);
+    expect(() => loadIngressConfig(ingressEnv({ FINTECTURE_PRIVATE_KEY: file }))).not.toThrow();
+    const oneLine = webhookKeys().privateKeyPem.replace(/\n/g, '\\n');
+    expect(() => loadIngressConfig(ingressEnv({ FINTECTURE_PRIVATE_KEY: oneLine }))).not.toThrow();
+  });
+
+  it('names every bad variable at once, without repeating secrets', () => {
+    const error = configError(() =>
+      loadIngressConfig({
+        INGRESS_API_KEY: 'short-secret',
+        INGRESS_PORT: 'eighty',
+        PUBLIC_BASE_URL: 'ftp://x',
+        FINTECTURE_PRIVATE_KEY: '/nonexistent/key.pem',
+        WEBHOOK_DATE_TOLERANCE_SECONDS: '0',
+        TEMPORAL_ADDRESS: 'no-port',
+        FINTECTURE_FINAL_TRANSFER_STATES: 'completed,teleported',
+      }),
+    );
+    expect(error.variables.sort()).toEqual(
+      [
+        'INGRESS_API_KEY',
+        'INGRESS_PORT',
+        'PUBLIC_BASE_URL',
+        'FINTECTURE_APP_ID',
+        'FINTECTURE_PRIVATE_KEY',
+        'WEBHOOK_DATE_TOLERANCE_SECONDS',
+        'TEMPORAL_ADDRESS',
+        'FINTECTURE_FINAL_TRANSFER_STATES',
+      ].sort(),
+    );
+    expect(error.message).toContain('INGRESS_API_KEY must be at least 16 characters');
+    expect(error.message).toContain('FINTECTURE_APP_ID is required');
+    expect(error.message).not.toContain('short-secret');
+    expect(error.message).not.toContain('/nonexistent/key.pem');
+  });
+
+  it('never shows a secret when printed, inspected or serialised', () => {
+    const config = loadIngressConfig(ingressEnv({ TEMPORAL_API_KEY: 'temporal-cloud-secret' }));
+    const renderings = [String(config), inspect(config, { depth: 10 }), JSON.stringify(config)];
+    for (const text of renderings) {
+      expect(text).not.toContain(API_KEY);
+      expect(text).not.toContain('temporal-cloud-secret');
+      expect(text).not.toContain('PRIVATE KEY');
+    }
+    expect(String(config)).toContain('appId=app-123');
+  });
+});
+
+describe('loadClientConfig and the Temporal connection', () => {
+  it('turns TLS on when an API key is set, and passes the key to the connection', () => {
+    const config = loadClientConfig({ TEMPORAL_API_KEY: 'k', TEMPORAL_ADDRESS: 'ns.tmprl.cloud:7233' });
+    const options = temporalConnectionOptions(config.temporal);
+    expect(options).toMatchObject({ address: 'ns.tmprl.cloud:7233', apiKey: 'k', tls: {} });
+    expect(temporalConnectionOptions(loadClientConfig({}).temporal).tls).toBe(false);
+  });
+
+  it('needs both halves of a client certificate', () => {
+    const error = configError(() => loadClientConfig({ TEMPORAL_TLS_CERT: webhookKeys().publicKeyPem }));
+    expect(error.variables).toEqual(['TEMPORAL_TLS_KEY']);
+  });
+
+  it('reads the payout settings the workflow will start with', () => {
+    const config = loadClientConfig({
+      PAYOUT_POLL_DELAYS_SECONDS: '5,10,60',
+      FINTECTURE_FINAL_TRANSFER_STATES: 'received,rejected,cancelled',
+    });
+    expect(config.payoutSettings.pollDelaysSeconds).toEqual([5, 10, 60]);
+    expect(config.payoutSettings.finalStates.transferStates).toEqual(['received', 'rejected', 'cancelled']);
+    expect(() => loadClientConfig({ PAYOUT_POLL_DELAYS_SECONDS: '5,soon' })).toThrow(
+      /PAYOUT_POLL_DELAYS_SECONDS/,
+    );
+  });
+});
