@@ -53,11 +53,13 @@ export default tseslint.config(
           patterns: [
             {
               group: [
+                '**/common/**',
                 '**/domain/**',
                 '**/activities/**',
                 '**/workflows/**',
                 '**/workers/**',
                 '**/client/**',
+                '**/common',
                 '**/domain',
                 '**/activities',
                 '**/workflows',

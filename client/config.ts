@@ -2,29 +2,24 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { DEFAULT_PAYOUT_SETTINGS, type PayoutSettings } from '../domain/payout-settings';
 import { SESSION_STATUSES, TRANSFER_STATES } from '../domain/payout-snapshot';
-import { readPem } from './pem';
-import { Secret } from './secret';
+import { ConfigError } from '../common/config-error';
+import { integer, optionalString, parseEnv, requiredString } from '../common/env-schema';
+import { readPem } from '../common/pem';
+import { Secret } from '../common/secret';
+import {
+  checkCertificatePair,
+  describeTemporal,
+  temporalConfigFrom,
+  temporalEnvShape,
+  type TemporalConfig,
+} from '../common/temporal-config';
+
+export { ConfigError, type TemporalConfig };
 
 /**
  * Settings of the processes that talk to Temporal from outside (ingress, CLI), parsed once from the
  * environment. Errors name the variable and never repeat its value; `toString()` shows no secret.
  */
-
-export interface TemporalConfig {
-  /** `host:port` of the Temporal frontend. */
-  readonly address: string;
-  readonly namespace: string;
-  readonly taskQueue: string;
-  readonly apiKey: Secret<string> | undefined;
-  /** Set when any TLS setting or an API key is: Temporal Cloud and most clusters need TLS then. */
-  readonly tls:
-    | {
-        readonly clientCertPair: { readonly crt: Buffer; readonly key: Secret<Buffer> } | undefined;
-        readonly serverRootCACertificate: Buffer | undefined;
-        readonly serverNameOverride: string | undefined;
-      }
-    | undefined;
-}
 
 /** What a client needs to start payouts: where Temporal is, and the settings each payout starts with. */
 export interface ClientConfig {
@@ -51,76 +46,13 @@ export interface IngressConfig extends ClientConfig {
   readonly webhook: WebhookConfig;
 }
 
-export class ConfigError extends Error {
-  /** The environment variables at fault. */
-  readonly variables: string[];
-
-  constructor(problems: { variable: string; message: string }[]) {
-    super(`Invalid configuration: ${problems.map((p) => `${p.variable} ${p.message}`).join('; ')}`);
-    this.name = 'ConfigError';
-    this.variables = [...new Set(problems.map((p) => p.variable))];
-  }
-}
-
-// `FOO=` in an env file means "not set", not "set to empty".
-const blankAsUnset = (value: unknown) =>
-  typeof value === 'string' && value.trim() === '' ? undefined : value;
-
-const optionalString = z.preprocess(blankAsUnset, z.string().optional());
-
-const requiredString = (what: string) =>
-  z.preprocess(
-    blankAsUnset,
-    z.string({ error: (issue) => (issue.input === undefined ? 'is required' : `must be ${what}`) }),
-  );
-
-const integer = (min: number, max: number, fallback: number) =>
-  z.preprocess(
-    blankAsUnset,
-    z.coerce
-      .number({ error: 'must be a number' })
-      .int(`must be a whole number between ${min} and ${max}`)
-      .min(min, `must be at least ${min}`)
-      .max(max, `must be at most ${max}`)
-      .default(fallback),
-  );
-
-const pem = (what: string) =>
-  optionalString.transform((value, context) => {
-    if (value === undefined) return undefined;
-    try {
-      return Buffer.from(readPem(value), 'utf8');
-    } catch {
-      context.addIssue({ code: 'custom', message: `must be ${what} in PEM (its text or a file path)` });
-      return z.NEVER;
-    }
-  });
-
 const list = <T extends string>(allowed: readonly T[], fallback: readonly T[]) =>
   optionalString
     .transform((value) => (value === undefined ? [...fallback] : value.split(',').map((item) => item.trim())))
     .pipe(z.array(z.enum(allowed as [T, ...T[]], { error: `must list only: ${allowed.join(', ')}` })).min(1));
 
 const clientShape = {
-  TEMPORAL_ADDRESS: optionalString
-    .pipe(
-      z
-        .string()
-        .regex(/^[A-Za-z0-9.[\]:-]+:\d{1,5}$/, 'must be host:port')
-        .optional(),
-    )
-    .transform((value) => value ?? '127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: optionalString.transform((value) => value ?? 'default'),
-  TEMPORAL_TASK_QUEUE: optionalString.transform((value) => value ?? 'payouts'),
-  TEMPORAL_API_KEY: optionalString.transform((value) =>
-    value === undefined ? undefined : new Secret(value),
-  ),
-  TEMPORAL_TLS_CERT: pem('a certificate'),
-  TEMPORAL_TLS_KEY: pem('a private key').transform((value) =>
-    value === undefined ? undefined : new Secret(value),
-  ),
-  TEMPORAL_TLS_CA: pem('a CA certificate'),
-  TEMPORAL_TLS_SERVER_NAME: optionalString,
+  ...temporalEnvShape,
   PAYOUT_POLL_DELAYS_SECONDS: optionalString
     .transform((value) =>
       value === undefined ? [...DEFAULT_PAYOUT_SETTINGS.pollDelaysSeconds] : value.split(',').map(Number),
@@ -171,56 +103,10 @@ const ingressShape = {
   WEBHOOK_DATE_TOLERANCE_SECONDS: integer(1, 3600, 300),
 };
 
-/** A client certificate needs both halves. */
-function checkCertificatePair(
-  settings: { TEMPORAL_TLS_CERT?: unknown; TEMPORAL_TLS_KEY?: unknown },
-  context: z.RefinementCtx,
-): void {
-  const hasCert = settings.TEMPORAL_TLS_CERT !== undefined;
-  if (hasCert === (settings.TEMPORAL_TLS_KEY !== undefined)) return;
-  context.addIssue({
-    code: 'custom',
-    path: [hasCert ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT'],
-    message: 'is required when the other half of the client certificate pair is set',
-  });
-}
-
 const ClientEnvSchema = z.object(clientShape).superRefine(checkCertificatePair);
 const IngressEnvSchema = z.object({ ...clientShape, ...ingressShape }).superRefine(checkCertificatePair);
 
 type ClientEnv = z.output<typeof ClientEnvSchema>;
-
-function parseEnv<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.output<S> {
-  const result = schema.safeParse(env);
-  if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => ({
-        variable: String(issue.path[0] ?? 'environment'),
-        message: issue.message,
-      })),
-    );
-  }
-  return result.data;
-}
-
-function temporalConfigFrom(settings: ClientEnv): TemporalConfig {
-  const { TEMPORAL_TLS_CERT: crt, TEMPORAL_TLS_KEY: key, TEMPORAL_TLS_CA: ca } = settings;
-  const serverName = settings.TEMPORAL_TLS_SERVER_NAME;
-  const useTls = [crt, key, ca, serverName, settings.TEMPORAL_API_KEY].some((value) => value !== undefined);
-  return {
-    address: settings.TEMPORAL_ADDRESS,
-    namespace: settings.TEMPORAL_NAMESPACE,
-    taskQueue: settings.TEMPORAL_TASK_QUEUE,
-    apiKey: settings.TEMPORAL_API_KEY,
-    tls: useTls
-      ? {
-          clientCertPair: crt && key ? { crt, key } : undefined,
-          serverRootCACertificate: ca,
-          serverNameOverride: serverName,
-        }
-      : undefined,
-  };
-}
 
 function payoutSettingsFrom(settings: ClientEnv): PayoutSettings {
   return {
@@ -232,13 +118,6 @@ function payoutSettingsFrom(settings: ClientEnv): PayoutSettings {
       transferStates: settings.FINTECTURE_FINAL_TRANSFER_STATES,
     },
   };
-}
-
-function describeTemporal(temporal: TemporalConfig): string {
-  return (
-    `temporal=${temporal.address}/${temporal.namespace} taskQueue=${temporal.taskQueue}` +
-    ` tls=${temporal.tls ? 'on' : 'off'} apiKey=${temporal.apiKey ? 'set' : 'unset'}`
-  );
 }
 
 /** Temporal and payout settings: what the CLI needs. Throws `ConfigError` naming every bad variable. */

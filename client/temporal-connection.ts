@@ -1,23 +1,5 @@
-import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
-import { type TemporalConfig } from './config';
-
-/** Connection options from the parsed settings; secrets are revealed here, at the point of use. */
-export function temporalConnectionOptions(config: TemporalConfig): ConnectionOptions {
-  const tls = config.tls;
-  return {
-    address: config.address,
-    ...(config.apiKey ? { apiKey: config.apiKey.reveal() } : {}),
-    tls: tls
-      ? {
-          ...(tls.serverRootCACertificate ? { serverRootCACertificate: tls.serverRootCACertificate } : {}),
-          ...(tls.serverNameOverride ? { serverNameOverride: tls.serverNameOverride } : {}),
-          ...(tls.clientCertPair
-            ? { clientCertPair: { crt: tls.clientCertPair.crt, key: tls.clientCertPair.key.reveal() } }
-            : {}),
-        }
-      : false,
-  };
-}
+import { Client, Connection } from '@temporalio/client';
+import { temporalConnectionOptions, type TemporalConfig } from '../common/temporal-config';
 
 export interface TemporalClientHandle {
   client: Client;

@@ -3,21 +3,17 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createPayoutActivitiesFromEnv } from '../activities';
 import { jsonLogger } from './logger';
 import { createPayoutWorker } from './payout-worker';
-import { temporalSettingsFromEnv } from './temporal-connection';
+import { describeTemporal, loadTemporalConfig, temporalConnectionOptions } from '../common/temporal-config';
 import { workerEnvSchema } from './worker-config';
 
 /** `npm run worker`: PayoutWorkflow and its activities. Stops gracefully on SIGINT/SIGTERM (SDK default). */
 async function main(): Promise<void> {
   const env = workerEnvSchema.parse(process.env);
   Runtime.install({ logger: jsonLogger(env.WORKER_LOG_LEVEL) });
-  const temporal = temporalSettingsFromEnv(process.env);
+  const temporal = loadTemporalConfig(process.env);
   // Parsed before connecting: a bad FINTECTURE_* setting fails here, naming it.
   const activities = createPayoutActivitiesFromEnv(process.env);
-  const connection = await NativeConnection.connect({
-    address: temporal.address,
-    ...(temporal.tls ? { tls: temporal.tls } : {}),
-    ...(temporal.apiKey ? { apiKey: temporal.apiKey } : {}),
-  });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(temporal));
   // Only an explicit bundle: silently picking up a stale one would run old workflow code.
   const workflowBundlePath = env.WORKFLOW_BUNDLE_PATH;
   if (workflowBundlePath && !existsSync(workflowBundlePath)) {
@@ -33,9 +29,7 @@ async function main(): Promise<void> {
     maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
   });
   Runtime.instance().logger.info('payout worker started', {
-    address: temporal.address,
-    namespace: temporal.namespace,
-    taskQueue: temporal.taskQueue,
+    temporal: describeTemporal(temporal),
     prebundled: Boolean(workflowBundlePath),
   });
   try {

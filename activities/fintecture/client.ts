@@ -19,7 +19,7 @@ import {
   PaymentResponseSchema,
   TokenResponseSchema,
 } from './schemas';
-import { Secret } from './secret';
+import { Secret } from '../../common/secret';
 import { type AccessToken, TokenProvider } from './token-provider';
 
 /** The JSON body of `POST /pis/v2/request-for-payout` (fintecture-api.md §4). */

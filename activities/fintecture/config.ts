@@ -1,7 +1,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readPem } from '../../common/pem';
 import { z } from 'zod';
-import { Secret } from './secret';
+import { Secret } from '../../common/secret';
 
 /** Everything the Fintecture client needs, parsed once at start-up (`loadFintectureConfig`). */
 export interface FintectureConfig {
@@ -72,9 +72,7 @@ const integer = (min: number, max: number, fallback: number) =>
 
 /** Reads a PEM from the value itself or from the file it names. Never echoes the value: it may be the key. */
 function loadPrivateKey(value: string): KeyObject {
-  // Env files often carry PEMs on one line with literal `\n`.
-  const pem = value.includes('-----BEGIN') ? value.replace(/\\n/g, '\n') : readFileSync(value, 'utf8');
-  const key = createPrivateKey(pem);
+  const key = createPrivateKey(readPem(value));
   if (key.asymmetricKeyType !== 'rsa') throw new Error('not an RSA key');
   return key;
 }

@@ -8,7 +8,7 @@ import {
   FintectureUnavailableError,
   type FintectureOperation,
 } from './errors';
-import { type Secret } from './secret';
+import { type Secret } from '../../common/secret';
 import { buildSignatureHeader, digestHeaderFor, httpDate } from './signing';
 
 /** One HTTP exchange with Fintecture, described independently of ky. */

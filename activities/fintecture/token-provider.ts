@@ -1,6 +1,6 @@
 import { type Logger } from '@temporalio/common';
 import { type Clock } from './clock';
-import { Secret } from './secret';
+import { Secret } from '../../common/secret';
 
 export interface AccessToken {
   readonly value: Secret<string>;

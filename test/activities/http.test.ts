@@ -4,7 +4,7 @@ import {
   FintectureAmbiguousOutcomeError,
   FintectureUnavailableError,
 } from '../../activities/fintecture/errors';
-import { Secret } from '../../activities/fintecture/secret';
+import { Secret } from '../../common/secret';
 import { buildSigningString, digestHeaderFor } from '../../activities/fintecture/signing';
 import { eventually } from '../support/wait';
 import { RecordingLogger } from './harness';

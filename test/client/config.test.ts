@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { ConfigError, loadClientConfig, loadIngressConfig } from '../../client/config';
-import { temporalConnectionOptions } from '../../client/temporal-connection';
+import { temporalConnectionOptions } from '../../common/temporal-config';
 import { DEFAULT_PAYOUT_SETTINGS } from '../../domain/payout-settings';
 import { webhookKeys } from '../support/ingress-harness';
 

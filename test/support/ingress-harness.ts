@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import { buildIngress } from '../../client/ingress';
 import { type LogFields, type Logger } from '../../client/logger';
 import { type PayoutService } from '../../client/payout-service';
-import { Secret } from '../../client/secret';
+import { Secret } from '../../common/secret';
 import { testNamespace, testTemporalAddress, uniqueId } from './temporal';
 
 /** Test doubles and plumbing for the ingress tests (test/client/). */

@@ -3,8 +3,8 @@ import { inspect } from 'node:util';
 const REDACTED = '[redacted]';
 
 /**
- * Carries a secret (API key, private key, TLS key) so that printing, logging or serialising whatever holds
- * it shows `[redacted]`. Only `reveal()` gives the value, at the point of use.
+ * Holds a secret (app secret, private key, access token, API key, TLS key) so that printing, logging or serialising the
+ * object that carries it shows `[redacted]`. Only `reveal()` gives the value, at the point of use.
  */
 export class Secret<T> {
   readonly #value: T;
