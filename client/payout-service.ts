@@ -13,6 +13,7 @@ import { type PayoutSettings } from '../domain/payout-settings';
 import {
   awaitCreatedUpdate,
   cancelUpdate,
+  initialPayoutView,
   PAYOUT_WORKFLOW_TYPE,
   payoutEventSignal,
   payoutWorkflowId,
@@ -158,24 +159,12 @@ export function createPayoutService(options: PayoutServiceOptions): PayoutServic
   ): Promise<PayoutStatusView> {
     const scenario = scenarioFromLabel(description.typedSearchAttributes.get(PayoutScenario)) ?? 1;
     if (description.status.name === 'COMPLETED') {
-      const result = await temporalCall(
-        'result',
-        callTimeoutMs,
-        () => handle.result() as Promise<PayoutResult>,
-      );
-      return {
-        ...result,
-        workflowId: handle.workflowId,
-        scenario,
-        phase: 'finished',
-        connectUrl: null,
-        polls: 0,
-        nextPollAt: null,
-      };
+      // The result is the workflow's final view.
+      return temporalCall('result', callTimeoutMs, () => handle.result() as Promise<PayoutResult>);
     }
     // Failed, terminated, timed out: an operator has to look, whatever Fintecture did.
     return {
-      ...emptyView(orderId, handle.workflowId, scenario),
+      ...initialPayoutView(orderId, handle.workflowId, scenario),
       phase: 'finished',
       outcome: 'NEEDS_REVIEW',
       outcomeReason: `workflow_${description.status.name.toLowerCase()}`,
@@ -235,7 +224,7 @@ export function createPayoutService(options: PayoutServiceOptions): PayoutServic
         if (!description) throw new TemporalUnavailableError('start', { cause: error });
         const created = description.memo?.[START_TOKEN_MEMO] === startToken;
         const status = await temporalCall('query', 2_000, () => handle.query(statusQuery)).catch(() =>
-          emptyView(request.orderId, workflowId, scenario),
+          initialPayoutView(request.orderId, workflowId, scenario),
         );
         return { created, pending: status.phase === 'creating', status };
       }
@@ -324,26 +313,4 @@ export function createPayoutService(options: PayoutServiceOptions): PayoutServic
   }
 
   return { startPayout, getPayout, cancelPayout, signalEvent, listPayouts, isTemporalReachable };
-}
-
-/** A payout whose workflow exists but has nothing to show yet. */
-function emptyView(orderId: string, workflowId: string, scenario: 1 | 2): PayoutStatusView {
-  return {
-    orderId,
-    workflowId,
-    scenario,
-    phase: 'creating',
-    sessionId: null,
-    sessionStatus: null,
-    transferState: null,
-    transferReason: null,
-    connectUrl: null,
-    endToEndId: null,
-    executionDate: null,
-    outcome: null,
-    outcomeReason: null,
-    timeline: [],
-    polls: 0,
-    nextPollAt: null,
-  };
 }

@@ -66,17 +66,34 @@ export interface PayoutCarriedState {
   linkDeadline: string | null;
 }
 
-export type PayoutResult = Pick<
-  PayoutStatusView,
-  | 'orderId'
-  | 'sessionId'
-  | 'transferState'
-  | 'transferReason'
-  | 'endToEndId'
-  | 'executionDate'
-  | 'outcomeReason'
-  | 'timeline'
-> & { outcome: PayoutOutcome; sessionStatus: SessionStatus | null };
+/** The workflow's result: its final view (so a closed payout reads the same as a running one). */
+export type PayoutResult = PayoutStatusView & { outcome: PayoutOutcome; phase: 'finished' };
+
+/** The view of a payout that has just started, before anything was created at Fintecture. */
+export function initialPayoutView(
+  orderId: string,
+  workflowId: string,
+  scenario: PayoutScenario,
+): PayoutStatusView {
+  return {
+    orderId,
+    workflowId,
+    scenario,
+    phase: 'creating',
+    sessionId: null,
+    sessionStatus: null,
+    transferState: null,
+    transferReason: null,
+    connectUrl: null,
+    endToEndId: null,
+    executionDate: null,
+    outcome: null,
+    outcomeReason: null,
+    timeline: [],
+    polls: 0,
+    nextPollAt: null,
+  };
+}
 
 /**
  * A webhook or a payee redirect, as the ingress passes it on. It only says "look now": the workflow

@@ -18,11 +18,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { PayoutActivities } from '../activities';
-import type { PayoutSnapshot, SessionStatus } from '../domain/payout-snapshot';
+import type { PayoutSnapshot } from '../domain/payout-snapshot';
 import { advance, isCancellable, outcomeOf, type PayoutProgress } from '../domain/status-model';
 import {
   awaitCreatedUpdate,
   cancelUpdate,
+  initialPayoutView,
   payoutEventSignal,
   statusQuery,
   type CancelRequest,
@@ -31,7 +32,6 @@ import {
   type PayoutEvent,
   type PayoutOutcome,
   type PayoutResult,
-  type PayoutStatusView,
   type PayoutWorkflowInput,
   type TimelineSource,
 } from './messages';
@@ -70,27 +70,6 @@ const MAX_SEEN_EVENT_IDS = 500;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function initialView(input: PayoutWorkflowInput): PayoutStatusView {
-  return {
-    orderId: input.order.orderId,
-    workflowId: workflowInfo().workflowId,
-    scenario: input.order.beneficiary ? 2 : 1,
-    phase: 'creating',
-    sessionId: null,
-    sessionStatus: null,
-    transferState: null,
-    transferReason: null,
-    connectUrl: null,
-    endToEndId: null,
-    executionDate: null,
-    outcome: null,
-    outcomeReason: null,
-    timeline: [],
-    polls: 0,
-    nextPollAt: null,
-  };
-}
-
 /** Why a failed activity failed, as a short type for operators (never the message: it may say too much). */
 function failureType(error: unknown): string {
   if (error instanceof ActivityFailure) {
@@ -104,7 +83,7 @@ export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   const { order, settings } = input;
   const finals = settings.finalStates;
   const carried: PayoutCarriedState = input.resume ?? {
-    view: initialView(input),
+    view: initialPayoutView(input.order.orderId, workflowInfo().workflowId, input.order.beneficiary ? 2 : 1),
     seenEventIds: [],
     pollIndex: 0,
     waitStartedAt: null,
@@ -375,16 +354,5 @@ export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   }
 
   await condition(allHandlersFinished);
-  return {
-    outcome: view.outcome,
-    orderId: view.orderId,
-    sessionId: view.sessionId,
-    sessionStatus: view.sessionStatus as SessionStatus | null,
-    transferState: view.transferState,
-    transferReason: view.transferReason,
-    endToEndId: view.endToEndId,
-    executionDate: view.executionDate,
-    outcomeReason: view.outcomeReason,
-    timeline: view.timeline,
-  };
+  return { ...view, outcome: view.outcome, phase: 'finished' };
 }
