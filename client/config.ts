@@ -106,6 +106,12 @@ const ingressShape = {
 const ClientEnvSchema = z.object(clientShape).superRefine(checkCertificatePair);
 const IngressEnvSchema = z.object({ ...clientShape, ...ingressShape }).superRefine(checkCertificatePair);
 
+/** Every variable the ingress reads (docker-compose.yml is checked against this list). */
+export const INGRESS_ENV_KEYS: readonly string[] = [
+  ...Object.keys(clientShape),
+  ...Object.keys(ingressShape),
+];
+
 type ClientEnv = z.output<typeof ClientEnvSchema>;
 
 function payoutSettingsFrom(settings: ClientEnv): PayoutSettings {

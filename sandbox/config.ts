@@ -40,6 +40,9 @@ const envSchema = z.object({
   SANDBOX_WEBHOOK_RETRY_BASE_MS: int(1000),
 });
 
+/** Every variable the sandbox reads. */
+export const SANDBOX_ENV_KEYS: readonly string[] = Object.keys(envSchema.shape);
+
 /** Settings a test or a demo may change while the sandbox runs (`PATCH /_sandbox/config`). */
 export const runtimeSettingsSchema = z
   .object({

@@ -1,0 +1,177 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { load } from 'js-yaml';
+import { FINTECTURE_ENV_KEYS, loadFintectureConfig } from '../../activities/fintecture/config';
+import { INGRESS_ENV_KEYS, loadIngressConfig } from '../../client/config';
+import { loadTemporalConfig, temporalEnvShape } from '../../common/temporal-config';
+import { PAYOUT_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
+import { SANDBOX_ENV_KEYS, sandboxConfigFromEnv } from '../../sandbox/config';
+import { workerEnvSchema } from '../../workers/worker-config';
+
+/**
+ * docker-compose.yml cannot be run here (no Docker engine), so it is checked statically: well-formed, every
+ * variable it sets is one the service reads, each service's configuration loads with the values compose
+ * would give it, and the services point at each other consistently.
+ */
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  environment?: Record<string, string>;
+  ports?: string[];
+  secrets?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  profiles?: string[];
+}
+interface Compose {
+  services: Record<string, Service>;
+  secrets: Record<string, { file: string }>;
+}
+
+const ROOT = path.resolve(__dirname, '../..');
+const compose = load(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8')) as Compose;
+
+class MissingVariable extends Error {
+  constructor(readonly variable: string) {
+    super(`${variable} is required`);
+    this.name = 'MissingVariable';
+  }
+}
+
+/** Compose's `${VAR}`, `${VAR:-default}` and `${VAR:?message}` interpolation. */
+function interpolate(value: string, vars: Record<string, string>): string {
+  return value.replace(
+    /\$\{(\w+)(?::([-?])([^}]*))?\}/g,
+    (_match, name: string, op?: string, arg?: string) => {
+      if (vars[name] !== undefined && vars[name] !== '') return vars[name]!;
+      if (op === '-') return arg ?? '';
+      if (op === '?') throw new MissingVariable(name);
+      return '';
+    },
+  );
+}
+
+const pair = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+});
+const secretsDir = mkdtempSync(path.join(tmpdir(), 'compose-secrets-'));
+writeFileSync(path.join(secretsDir, 'fintecture_private_key'), pair.privateKey);
+writeFileSync(path.join(secretsDir, 'fintecture_public_key'), pair.publicKey);
+
+const OPERATOR_VARS = {
+  FINTECTURE_APP_ID: 'app-id-from-the-console',
+  FINTECTURE_APP_SECRET: 'app-secret-from-the-console',
+  INGRESS_API_KEY: 'a-long-enough-ingress-api-key',
+};
+
+/** The environment compose gives a service, with `/run/secrets/x` pointing at a local file. */
+function environmentOf(name: string, vars: Record<string, string> = OPERATOR_VARS): Record<string, string> {
+  const service = compose.services[name]!;
+  return Object.fromEntries(
+    Object.entries(service.environment ?? {}).map(([key, value]) => {
+      const resolved = interpolate(String(value), vars);
+      return [key, resolved.replace(/^\/run\/secrets\//, `${secretsDir}/`)];
+    }),
+  );
+}
+
+describe('docker-compose.yml', () => {
+  it('describes the production-like topology', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(
+      [
+        'ingress',
+        'postgresql',
+        'sandbox',
+        'temporal',
+        'temporal-search-attributes',
+        'temporal-ui',
+        'worker',
+      ].sort(),
+    );
+    expect(compose.services.sandbox?.profiles).toEqual(['sandbox']);
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (service.image)
+        expect({ name, image: service.image }).toEqual({ name, image: expect.stringMatching(/:\d[\w.-]*$/) });
+      else expect({ name, build: service.build }).toEqual({ name, build: '.' });
+      for (const dependency of Object.keys(service.depends_on ?? {}))
+        expect(Object.keys(compose.services)).toContain(dependency);
+      for (const secret of service.secrets ?? []) expect(Object.keys(compose.secrets)).toContain(secret);
+    }
+  });
+
+  it('registers exactly the payout search attributes, as Keyword', () => {
+    const script = compose.services['temporal-search-attributes']!.command!.join(' ');
+    const names = /for name in ([\w ]+); do/.exec(script)?.[1]?.trim().split(/\s+/);
+    expect(names?.sort()).toEqual(Object.keys(PAYOUT_SEARCH_ATTRIBUTES).sort());
+    expect(script).toContain('--type Keyword');
+  });
+
+  it.each([
+    [
+      'worker',
+      [...Object.keys(temporalEnvShape), ...FINTECTURE_ENV_KEYS, ...Object.keys(workerEnvSchema.shape)],
+    ],
+    ['ingress', INGRESS_ENV_KEYS],
+    ['sandbox', SANDBOX_ENV_KEYS],
+  ])('sets for %s only variables it reads', (name, known) => {
+    const unknown = Object.keys(compose.services[name]!.environment ?? {}).filter(
+      (key) => !known.includes(key),
+    );
+    expect(unknown).toEqual([]);
+  });
+
+  it('gives each service a configuration that loads', () => {
+    const worker = environmentOf('worker');
+    expect(loadTemporalConfig(worker).address).toBe('temporal:7233');
+    expect(loadFintectureConfig(worker).appId).toBe(OPERATOR_VARS.FINTECTURE_APP_ID);
+    expect(workerEnvSchema.parse(worker).WORKFLOW_BUNDLE_PATH).toBe('/app/dist/workflow-bundle.js');
+
+    const ingress = loadIngressConfig(environmentOf('ingress'));
+    expect(ingress).toMatchObject({ host: '0.0.0.0', port: 4000, temporal: { address: 'temporal:7233' } });
+
+    const sandbox = sandboxConfigFromEnv(environmentOf('sandbox'));
+    expect(sandbox).toMatchObject({ host: '0.0.0.0', port: 4010, appId: OPERATOR_VARS.FINTECTURE_APP_ID });
+  });
+
+  it('wires the services to each other consistently', () => {
+    const worker = environmentOf('worker');
+    const ingress = environmentOf('ingress');
+    const sandbox = environmentOf('sandbox');
+    expect(worker.TEMPORAL_TASK_QUEUE).toBe(ingress.TEMPORAL_TASK_QUEUE);
+    expect(worker.TEMPORAL_NAMESPACE).toBe(ingress.TEMPORAL_NAMESPACE);
+    expect(compose.services.temporal!.ports).toContain('7233:7233');
+    expect(compose.services.ingress!.ports).toContain(`${ingress.INGRESS_PORT}:${ingress.INGRESS_PORT}`);
+    // Fintecture (the sandbox here) posts webhooks to the ingress service, on its port and route.
+    expect(new URL(sandbox.SANDBOX_WEBHOOK_URL!)).toMatchObject({
+      hostname: 'ingress',
+      port: ingress.INGRESS_PORT,
+      pathname: '/webhooks/fintecture',
+    });
+    // One application: the worker signs as it, the ingress checks webhooks for it, the sandbox knows it.
+    expect(new Set([worker.FINTECTURE_APP_ID, ingress.FINTECTURE_APP_ID, sandbox.SANDBOX_APP_ID]).size).toBe(
+      1,
+    );
+    expect(worker.PUBLIC_BASE_URL).toBe(ingress.PUBLIC_BASE_URL);
+    expect(
+      environmentOf('worker', { ...OPERATOR_VARS, FINTECTURE_API_URL: 'http://sandbox:4010' })
+        .FINTECTURE_API_URL,
+    ).toBe('http://sandbox:4010');
+  });
+
+  it('refuses to start without the credentials an operator must give, naming them', () => {
+    for (const variable of Object.keys(OPERATOR_VARS)) {
+      const vars: Record<string, string> = { ...OPERATOR_VARS, [variable]: '' };
+      const services = ['worker', 'ingress', 'sandbox'].filter((name) =>
+        JSON.stringify(compose.services[name]!.environment).includes(`\${${variable}:?`),
+      );
+      expect(services.length).toBeGreaterThan(0);
+      for (const name of services)
+        expect(() => environmentOf(name, vars)).toThrow(new MissingVariable(variable));
+    }
+  });
+});
