@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { FAILURE_CONVERTER_PATH } from '../common/codec-config';
 import { WORKFLOWS_PATH } from '../workers/payout-worker';
 
 /**
@@ -11,6 +12,8 @@ export async function bundleWorkflows(outFile: string): Promise<string> {
   // Webpack's statistics are noise at start-up; warnings and errors still show.
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
+    // Workflow code builds its failures with the same converter as every other process.
+    failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: new DefaultLogger('WARN'),
   });
   mkdirSync(path.dirname(outFile), { recursive: true });
