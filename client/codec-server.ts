@@ -14,7 +14,7 @@ export interface CodecServerOptions {
   token: string;
   /** The Web UI's origin, e.g. `http://127.0.0.1:8233`. */
   allowedOrigin: string;
-  log?: (line: string, fields: Record<string, unknown>) => void;
+  log?: (event: string, fields: Record<string, string | number>) => void;
   maxBodyBytes?: number;
 }
 
