@@ -5,6 +5,7 @@ import { ConfigError, loadClientConfig, type ClientConfig } from './config';
 import { formatPayout, formatPayoutList } from './cli-format';
 import { createPayoutService, InvalidStatusFilterError, type PayoutService } from './payout-service';
 import { TemporalUnavailableError } from './temporal-errors';
+import { payoutDataConverter } from '../common/codec-config';
 import { connectTemporal } from './temporal-connection';
 
 /** `payouts start|show|list|cancel`: the payout service for people. Exit codes: 0 ok, 1 failure, 2 usage. */
@@ -122,11 +123,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
 async function openPayoutService(config: ClientConfig) {
   // People wait at the prompt: give up sooner than the SDK's 10 s.
-  const { client, connection } = await connectTemporal(config.temporal, { connectTimeoutMs: 5_000 }).catch(
-    (error: unknown) => {
-      throw new TemporalUnavailableError('connect', { cause: error });
-    },
-  );
+  const { client, connection } = await connectTemporal(config.temporal, {
+    connectTimeoutMs: 5_000,
+    dataConverter: payoutDataConverter(config.payloadKeys),
+  }).catch((error: unknown) => {
+    throw new TemporalUnavailableError('connect', { cause: error });
+  });
   return {
     payouts: createPayoutService({
       client,

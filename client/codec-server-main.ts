@@ -1,17 +1,11 @@
-import { z } from 'zod';
+import { type z } from 'zod';
 import { loadPayloadKeys } from '../common/codec-config';
 import { ConfigError } from '../common/config-error';
-import { integer, optionalString, parseEnv, requiredString } from '../common/env-schema';
+import { parseEnv } from '../common/env-schema';
 import { AesGcmPayloadCodec } from '../common/payload-codec';
 import { createCodecServer } from './codec-server';
+import { codecServerEnv } from './codec-server-config';
 import { createJsonLogger } from './logger';
-
-const codecServerEnv = z.object({
-  CODEC_SERVER_PORT: integer(0, 65_535, 8888),
-  CODEC_SERVER_HOST: optionalString.transform((value) => value ?? '127.0.0.1'),
-  CODEC_SERVER_TOKEN: requiredString('a string').pipe(z.string().min(16, 'must be at least 16 characters')),
-  CODEC_SERVER_UI_ORIGIN: optionalString.transform((value) => value ?? 'http://127.0.0.1:8233'),
-});
 
 /** `npm run codec-server`: lets authorised operators read encrypted payloads in the Web UI and the CLI. */
 async function main(): Promise<void> {

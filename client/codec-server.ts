@@ -103,6 +103,7 @@ export function createCodecServer(options: CodecServerOptions): Server {
         return send(res, 401, { error: 'unauthorized' }, origin);
       }
       if (req.method !== 'POST' || (action !== 'encode' && action !== 'decode')) {
+        log('codec_refused', { reason: 'route', method: req.method ?? '', path: url.pathname.slice(0, 64) });
         return send(res, 404, { error: 'POST /encode or /decode' }, origin);
       }
       const body = await readBody(req, limit);

@@ -2,7 +2,9 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { DEFAULT_PAYOUT_SETTINGS, type PayoutSettings } from '../domain/payout-settings';
 import { SESSION_STATUSES, TRANSFER_STATES } from '../domain/payout-snapshot';
+import { CODEC_ENV_KEYS, loadPayloadKeys } from '../common/codec-config';
 import { ConfigError } from '../common/config-error';
+import { type PayloadKeys } from '../common/payload-codec';
 import { integer, optionalString, parseEnv, requiredString } from '../common/env-schema';
 import { readPem } from '../common/pem';
 import { Secret } from '../common/secret';
@@ -24,6 +26,8 @@ export { ConfigError, type TemporalConfig };
 /** What a client needs to start payouts: where Temporal is, and the settings each payout starts with. */
 export interface ClientConfig {
   readonly temporal: TemporalConfig;
+  /** Payload encryption keys (G5); null only when PAYLOAD_CODEC=off. */
+  readonly payloadKeys: PayloadKeys | null;
   readonly payoutSettings: PayoutSettings;
   toString(): string;
 }
@@ -110,6 +114,7 @@ const IngressEnvSchema = z.object({ ...clientShape, ...ingressShape }).superRefi
 export const INGRESS_ENV_KEYS: readonly string[] = [
   ...Object.keys(clientShape),
   ...Object.keys(ingressShape),
+  ...CODEC_ENV_KEYS,
 ];
 
 type ClientEnv = z.output<typeof ClientEnvSchema>;
@@ -133,6 +138,7 @@ export function loadClientConfig(env: Record<string, string | undefined> = proce
   return Object.freeze({
     temporal,
     payoutSettings: payoutSettingsFrom(settings),
+    payloadKeys: loadPayloadKeys(env),
     toString: () => `ClientConfig(${describeTemporal(temporal)})`,
   });
 }
@@ -145,6 +151,7 @@ export function loadIngressConfig(env: Record<string, string | undefined> = proc
   return Object.freeze({
     temporal,
     payoutSettings: payoutSettingsFrom(settings),
+    payloadKeys: loadPayloadKeys(env),
     host: settings.INGRESS_HOST,
     port: settings.INGRESS_PORT,
     apiKey: settings.INGRESS_API_KEY,

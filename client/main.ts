@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { payoutDataConverter } from '../common/codec-config';
 import { ConfigError, loadIngressConfig } from './config';
 import { buildIngress } from './ingress';
 import { createJsonLogger, errorFields } from './logger';
@@ -21,7 +22,10 @@ async function main(): Promise<void> {
     return;
   }
 
-  const { client, connection } = await connectTemporal(config.temporal, { lazy: true });
+  const { client, connection } = await connectTemporal(config.temporal, {
+    lazy: true,
+    dataConverter: payoutDataConverter(config.payloadKeys),
+  });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const payouts = createPayoutService({

@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import { type DataConverter } from '@temporalio/common';
 import { temporalConnectionOptions, type TemporalConfig } from '../common/temporal-config';
 
 export interface TemporalClientHandle {
@@ -12,12 +13,16 @@ export interface TemporalClientHandle {
  */
 export async function connectTemporal(
   config: TemporalConfig,
-  { lazy = false, connectTimeoutMs }: { lazy?: boolean; connectTimeoutMs?: number } = {},
+  {
+    lazy = false,
+    connectTimeoutMs,
+    dataConverter,
+  }: { lazy?: boolean; connectTimeoutMs?: number; dataConverter?: DataConverter } = {},
 ): Promise<TemporalClientHandle> {
   const options = {
     ...temporalConnectionOptions(config),
     ...(connectTimeoutMs ? { connectTimeout: connectTimeoutMs } : {}),
   };
   const connection = lazy ? Connection.lazy(options) : await Connection.connect(options);
-  return { connection, client: new Client({ connection, namespace: config.namespace }) };
+  return { connection, client: new Client({ connection, namespace: config.namespace, dataConverter }) };
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createPayoutActivitiesFromEnv } from '../activities';
+import { loadPayloadKeys, payoutDataConverter } from '../common/codec-config';
 import { jsonLogger } from './logger';
 import { createPayoutWorker } from './payout-worker';
 import { describeTemporal, loadTemporalConfig, temporalConnectionOptions } from '../common/temporal-config';
@@ -13,6 +14,8 @@ async function main(): Promise<void> {
   const temporal = loadTemporalConfig(process.env);
   // Parsed before connecting: a bad FINTECTURE_* setting fails here, naming it.
   const activities = createPayoutActivitiesFromEnv(process.env);
+  // Payloads are encrypted (G5): no keys, no worker — unless PAYLOAD_CODEC=off says so plainly.
+  const dataConverter = payoutDataConverter(loadPayloadKeys(process.env));
   const connection = await NativeConnection.connect(temporalConnectionOptions(temporal));
   // Only an explicit bundle: silently picking up a stale one would run old workflow code.
   const workflowBundlePath = env.WORKFLOW_BUNDLE_PATH;
@@ -24,6 +27,7 @@ async function main(): Promise<void> {
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
     activities,
+    dataConverter,
     workflowBundlePath,
     maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
     maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,

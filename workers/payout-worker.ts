@@ -1,3 +1,4 @@
+import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { PayoutActivities } from '../activities';
 
@@ -6,6 +7,8 @@ export interface PayoutWorkerOptions {
   namespace: string;
   taskQueue: string;
   activities: PayoutActivities;
+  /** Encrypts payloads (G5); the workflow bundle must be built with the same failure converter path. */
+  dataConverter: DataConverter;
   /** Prebundled workflow code (production, tests); without it the worker bundles `workflows/` at start. */
   workflowBundlePath?: string;
   /** Sticky cache size: each cached payout costs memory, so it is explicit rather than the SDK default. */
@@ -25,6 +28,7 @@ export async function createPayoutWorker(options: PayoutWorkerOptions): Promise<
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: options.activities,
+    dataConverter: options.dataConverter,
     ...(options.workflowBundlePath
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath: WORKFLOWS_PATH }),

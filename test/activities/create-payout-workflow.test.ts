@@ -8,6 +8,7 @@ import {
   type WorkflowBundle,
 } from '@temporalio/worker';
 import { type PayoutRequestInput } from '../../domain/payout-request';
+import { testDataConverter } from '../support/codec';
 import { connectTestClient, testNamespace, testTemporalAddress, uniqueId } from '../support/temporal';
 import {
   expectNoSecretLeaked,
@@ -50,6 +51,7 @@ async function runCreatePayout(request: PayoutRequestInput, env: Record<string, 
     namespace: testNamespace(),
     taskQueue,
     workflowBundle: bundle,
+    dataConverter: testDataConverter(),
     activities: h.activities({ env }),
   });
   const handle = await client.workflow.start('createPayoutWorkflow', {

@@ -8,6 +8,7 @@ import { startContractWorker, type ContractWorker } from '../support/ingress-har
 import { TEST_BIC, TEST_IBAN } from '../support/payout-bodies';
 import { testNamespace, testTemporalAddress, uniqueId } from '../support/temporal';
 import { eventually } from '../support/wait';
+import { TEST_CODEC_KEYS_FILE } from '../support/codec';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -29,6 +30,7 @@ async function cli(argv: string[], env: Record<string, string> = {}, openService
       TEMPORAL_ADDRESS: testTemporalAddress(),
       TEMPORAL_NAMESPACE: testNamespace(),
       TEMPORAL_TASK_QUEUE: worker.taskQueue,
+      PAYLOAD_CODEC_KEYS_FILE: TEST_CODEC_KEYS_FILE,
       ...env,
     },
     ...(openService ? { openService } : {}),

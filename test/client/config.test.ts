@@ -6,14 +6,17 @@ import { ConfigError, loadClientConfig, loadIngressConfig } from '../../client/c
 import { temporalConnectionOptions } from '../../common/temporal-config';
 import { DEFAULT_PAYOUT_SETTINGS } from '../../domain/payout-settings';
 import { webhookKeys } from '../support/ingress-harness';
+import { TEST_CODEC_KEYS_FILE } from '../support/codec';
 
 const API_KEY = 'a-very-secret-ingress-key';
+const CODEC = { PAYLOAD_CODEC_KEYS_FILE: TEST_CODEC_KEYS_FILE };
 
 function ingressEnv(overrides: Record<string, string | undefined> = {}) {
   return {
     INGRESS_API_KEY: API_KEY,
     FINTECTURE_APP_ID: 'app-123',
     FINTECTURE_PRIVATE_KEY: webhookKeys().privateKeyPem,
+    ...CODEC,
     ...overrides,
   };
 }
@@ -106,10 +109,10 @@ describe('loadIngressConfig', () => {
 
 describe('loadClientConfig and the Temporal connection', () => {
   it('turns TLS on when an API key is set, and passes the key to the connection', () => {
-    const config = loadClientConfig({ TEMPORAL_API_KEY: 'k', TEMPORAL_ADDRESS: 'ns.tmprl.cloud:7233' });
+    const config = loadClientConfig({ ...CODEC, TEMPORAL_API_KEY: 'k', TEMPORAL_ADDRESS: 'ns.tmprl.cloud:7233' });
     const options = temporalConnectionOptions(config.temporal);
     expect(options).toMatchObject({ address: 'ns.tmprl.cloud:7233', apiKey: 'k', tls: {} });
-    expect(temporalConnectionOptions(loadClientConfig({}).temporal).tls).toBe(false);
+    expect(temporalConnectionOptions(loadClientConfig(CODEC).temporal).tls).toBe(false);
   });
 
   it('needs both halves of a client certificate', () => {
@@ -119,6 +122,7 @@ describe('loadClientConfig and the Temporal connection', () => {
 
   it('reads the payout settings the workflow will start with', () => {
     const config = loadClientConfig({
+      ...CODEC,
       PAYOUT_POLL_DELAYS_SECONDS: '5,10,60',
       FINTECTURE_FINAL_TRANSFER_STATES: 'received,rejected,cancelled',
     });

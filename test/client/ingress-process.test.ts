@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { webhookKeys, TEST_API_KEY } from '../support/ingress-harness';
 import { testNamespace, testTemporalAddress } from '../support/temporal';
+import { TEST_CODEC_KEYS_FILE } from '../support/codec';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -14,7 +15,7 @@ function runIngress(env: Record<string, string>): {
     process.execPath,
     [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'client/main.ts')],
     {
-      env: { PATH: process.env.PATH ?? '', ...env },
+      env: { PATH: process.env.PATH ?? '', PAYLOAD_CODEC_KEYS_FILE: TEST_CODEC_KEYS_FILE, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

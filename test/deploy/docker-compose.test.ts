@@ -5,7 +5,10 @@ import path from 'node:path';
 import { load } from 'js-yaml';
 import { FINTECTURE_ENV_KEYS, loadFintectureConfig } from '../../activities/fintecture/config';
 import { INGRESS_ENV_KEYS, loadIngressConfig } from '../../client/config';
+import { CODEC_SERVER_ENV_KEYS, codecServerEnv } from '../../client/codec-server-config';
+import { CODEC_ENV_KEYS, loadPayloadKeys } from '../../common/codec-config';
 import { loadTemporalConfig, temporalEnvShape } from '../../common/temporal-config';
+import { TEST_CODEC_KEYS_FILE } from '../support/codec';
 import { PAYOUT_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
 import { SANDBOX_ENV_KEYS, sandboxConfigFromEnv } from '../../sandbox/config';
 import { workerEnvSchema } from '../../workers/worker-config';
@@ -62,11 +65,13 @@ const pair = generateKeyPairSync('rsa', {
 const secretsDir = mkdtempSync(path.join(tmpdir(), 'compose-secrets-'));
 writeFileSync(path.join(secretsDir, 'fintecture_private_key'), pair.privateKey);
 writeFileSync(path.join(secretsDir, 'fintecture_public_key'), pair.publicKey);
+writeFileSync(path.join(secretsDir, 'payload_codec_keys'), readFileSync(TEST_CODEC_KEYS_FILE));
 
 const OPERATOR_VARS = {
   FINTECTURE_APP_ID: 'app-id-from-the-console',
   FINTECTURE_APP_SECRET: 'app-secret-from-the-console',
   INGRESS_API_KEY: 'a-long-enough-ingress-api-key',
+  CODEC_SERVER_TOKEN: 'a-long-enough-codec-token',
 };
 
 /** The environment compose gives a service, with `/run/secrets/x` pointing at a local file. */
@@ -84,6 +89,7 @@ describe('docker-compose.yml', () => {
   it('describes the production-like topology', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
       [
+        'codec-server',
         'ingress',
         'postgresql',
         'sandbox',
@@ -114,8 +120,14 @@ describe('docker-compose.yml', () => {
   it.each([
     [
       'worker',
-      [...Object.keys(temporalEnvShape), ...FINTECTURE_ENV_KEYS, ...Object.keys(workerEnvSchema.shape)],
+      [
+        ...Object.keys(temporalEnvShape),
+        ...FINTECTURE_ENV_KEYS,
+        ...Object.keys(workerEnvSchema.shape),
+        ...CODEC_ENV_KEYS,
+      ],
     ],
+    ['codec-server', CODEC_SERVER_ENV_KEYS],
     ['ingress', INGRESS_ENV_KEYS],
     ['sandbox', SANDBOX_ENV_KEYS],
   ])('sets for %s only variables it reads', (name, known) => {
@@ -130,9 +142,14 @@ describe('docker-compose.yml', () => {
     expect(loadTemporalConfig(worker).address).toBe('temporal:7233');
     expect(loadFintectureConfig(worker).appId).toBe(OPERATOR_VARS.FINTECTURE_APP_ID);
     expect(workerEnvSchema.parse(worker).WORKFLOW_BUNDLE_PATH).toBe('/app/dist/workflow-bundle.js');
+    expect(loadPayloadKeys(worker)?.keys.size).toBeGreaterThan(0);
+    const codecServer = environmentOf('codec-server');
+    expect(codecServerEnv.parse(codecServer).CODEC_SERVER_PORT).toBe(8888);
+    expect(loadPayloadKeys(codecServer)?.currentKeyId).toBe(loadPayloadKeys(worker)?.currentKeyId);
 
     const ingress = loadIngressConfig(environmentOf('ingress'));
     expect(ingress).toMatchObject({ host: '0.0.0.0', port: 4000, temporal: { address: 'temporal:7233' } });
+    expect(ingress.payloadKeys).not.toBeNull();
 
     const sandbox = sandboxConfigFromEnv(environmentOf('sandbox'));
     expect(sandbox).toMatchObject({ host: '0.0.0.0', port: 4010, appId: OPERATOR_VARS.FINTECTURE_APP_ID });
@@ -157,6 +174,16 @@ describe('docker-compose.yml', () => {
       1,
     );
     expect(worker.PUBLIC_BASE_URL).toBe(ingress.PUBLIC_BASE_URL);
+    // The Web UI reaches the codec server on its published port, with the token, from the allowed origin.
+    const ui = environmentOf('temporal-ui');
+    const codec = environmentOf('codec-server');
+    expect(ui.TEMPORAL_CODEC_ENDPOINT).toBe(
+      `http://localhost:${codec.CODEC_SERVER_PORT}/${codec.CODEC_SERVER_TOKEN}`,
+    );
+    expect(compose.services['codec-server']!.ports).toContain(
+      `${codec.CODEC_SERVER_PORT}:${codec.CODEC_SERVER_PORT}`,
+    );
+    expect(codec.CODEC_SERVER_UI_ORIGIN).toBe(ui.TEMPORAL_CORS_ORIGINS);
     expect(
       environmentOf('worker', { ...OPERATOR_VARS, FINTECTURE_API_URL: 'http://sandbox:4010' })
         .FINTECTURE_API_URL,
@@ -166,7 +193,7 @@ describe('docker-compose.yml', () => {
   it('refuses to start without the credentials an operator must give, naming them', () => {
     for (const variable of Object.keys(OPERATOR_VARS)) {
       const vars: Record<string, string> = { ...OPERATOR_VARS, [variable]: '' };
-      const services = ['worker', 'ingress', 'sandbox'].filter((name) =>
+      const services = ['worker', 'ingress', 'sandbox', 'codec-server', 'temporal-ui'].filter((name) =>
         JSON.stringify(compose.services[name]!.environment).includes(`\${${variable}:?`),
       );
       expect(services.length).toBeGreaterThan(0);

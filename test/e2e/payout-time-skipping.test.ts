@@ -10,6 +10,7 @@ import {
   statusQuery,
   type PayoutResult,
 } from '../../workflows/messages';
+import { testDataConverter } from '../support/codec';
 import { startPayoutStack, testOrder, type PayoutStack } from '../support/payout-stack';
 
 // Days of waiting in seconds: the time-skipping server jumps over timers whenever no activity runs, while
@@ -20,6 +21,7 @@ let stack: PayoutStack;
 beforeAll(async () => {
   env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: temporalBinary('temporal-test-server') } },
+    client: { dataConverter: testDataConverter() },
   });
   // The workflow upserts these; a server without them fails every workflow task.
   await env.connection.operatorService.addSearchAttributes({

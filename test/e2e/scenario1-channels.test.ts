@@ -13,6 +13,7 @@ import { TEST_BIC, TEST_IBAN } from '../support/payout-bodies';
 import { FAST_SETTINGS, startPayoutStack, type PayoutStack } from '../support/payout-stack';
 import { testNamespace, testTemporalAddress, uniqueId } from '../support/temporal';
 import { eventually } from '../support/wait';
+import { TEST_CODEC_KEYS_FILE } from '../support/codec';
 
 /**
  * Scenario 1 end to end — ingress, real workflow and activities, sandbox, a real browser on the payee
@@ -196,6 +197,7 @@ describe('the same order from the order API and the CLI at once', () => {
               TEMPORAL_ADDRESS: testTemporalAddress(),
               TEMPORAL_NAMESPACE: testNamespace(),
               TEMPORAL_TASK_QUEUE: stack.taskQueue,
+              PAYLOAD_CODEC_KEYS_FILE: TEST_CODEC_KEYS_FILE,
             },
           },
         );

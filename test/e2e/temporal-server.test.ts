@@ -3,6 +3,7 @@ import { Worker, NativeConnection } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { PAYOUT_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
 import { temporalBinary } from '../../scripts/temporal-dev-server';
+import { testDataConverter } from '../support/codec';
 import { connectTestClient, testNamespace, testTemporalAddress, uniqueId } from '../support/temporal';
 
 describe('the Temporal server the tests run against', () => {
@@ -35,6 +36,7 @@ describe('the Temporal server the tests run against', () => {
       taskQueue,
       workflowsPath: path.join(__dirname, '../fixtures/echo-workflow.ts'),
       activities: { shout: async (text: string) => text.toUpperCase() },
+      dataConverter: testDataConverter(),
     });
     const { client, connection } = await connectTestClient();
     try {

@@ -8,6 +8,7 @@ import { buildIngress } from '../../client/ingress';
 import { type LogFields, type Logger } from '../../client/logger';
 import { type PayoutService } from '../../client/payout-service';
 import { Secret } from '../../common/secret';
+import { testDataConverter } from './codec';
 import { testNamespace, testTemporalAddress, uniqueId } from './temporal';
 
 /** Test doubles and plumbing for the ingress tests (test/client/). */
@@ -194,6 +195,7 @@ export async function startContractWorker(): Promise<ContractWorker> {
     namespace: testNamespace(),
     taskQueue,
     workflowsPath: path.join(__dirname, '../client/fixtures/contract-payout-workflow.ts'),
+    dataConverter: testDataConverter(),
   });
   const running = worker.run();
   let stopped: Promise<void> | undefined;

@@ -19,6 +19,7 @@ import {
   scenarioLabel,
 } from '../../workflows/search-attributes';
 import { WithStartWorkflowOperation } from '@temporalio/client';
+import { testDataConverter } from './codec';
 import { startSandboxProcess, type SandboxProcess } from './sandbox-process';
 import { connectTestClient, testNamespace, testTemporalAddress, uniqueId } from './temporal';
 
@@ -95,6 +96,7 @@ export async function startPayoutStack(options: PayoutStackOptions = {}): Promis
     namespace,
     taskQueue,
     activities,
+    dataConverter: testDataConverter(),
     workflowBundlePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE,
     maxCachedWorkflows: 100,
   });

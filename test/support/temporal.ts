@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import { testDataConverter } from './codec';
 
 /** Address of the dev server that test/support/global-setup.ts started for this run. */
 export function testTemporalAddress(): string {
@@ -20,5 +21,8 @@ export function uniqueId(prefix: string): string {
 
 export async function connectTestClient(): Promise<{ client: Client; connection: Connection }> {
   const connection = await Connection.connect({ address: testTemporalAddress() });
-  return { connection, client: new Client({ connection, namespace: testNamespace() }) };
+  return {
+    connection,
+    client: new Client({ connection, namespace: testNamespace(), dataConverter: testDataConverter() }),
+  };
 }
