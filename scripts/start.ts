@@ -3,20 +3,27 @@
  * points elsewhere), the Fintecture sandbox (unless FINTECTURE_APP_ID is set), the worker and the ingress.
  * State lives under .data/, so stopping (Ctrl-C) and starting again resumes in-flight payouts.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflows } from './bundle-workflows';
+import {
+  fintectureEnvOf,
+  spawnService,
+  waitForHealth,
+  waitForLine,
+  type SandboxReady,
+} from './service-process';
 import { PROJECT_ROOT, startDevServer, type DevServer } from './temporal-dev-server';
 
-const TSX = path.join(PROJECT_ROOT, 'node_modules/tsx/dist/cli.mjs');
 const env = process.env;
 const dataDir = path.resolve(env.START_DATA_DIR ?? path.join(PROJECT_ROOT, '.data'));
 const ingressPort = Number(env.INGRESS_PORT ?? 4000);
 const sandboxPort = Number(env.SANDBOX_PORT ?? 4010);
 const temporalPort = Number(env.TEMPORAL_DEV_PORT ?? 7233);
 const uiPort = Number(env.TEMPORAL_UI_PORT ?? 8233);
+const codecPort = Number(env.CODEC_SERVER_PORT ?? 8888);
 const publicBaseUrl = env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${ingressPort}`;
 
 const children: { name: string; child: ChildProcess }[] = [];
@@ -29,18 +36,7 @@ function say(line: string) {
 
 /** Runs one service as a child process, its output prefixed with its name. */
 function run(name: string, script: string, childEnv: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, [TSX, path.join(PROJECT_ROOT, script)], {
-    env: childEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const prefix = (chunk: Buffer) =>
-    chunk
-      .toString()
-      .split('\n')
-      .filter(Boolean)
-      .forEach((line) => say(`[${name}] ${line}`));
-  child.stdout?.on('data', prefix);
-  child.stderr?.on('data', prefix);
+  const child = spawnService(script, childEnv, (line) => say(`[${name}] ${line}`));
   child.once('exit', (code, signal) => {
     if (!stopping) {
       say(`[${name}] exited (${signal ?? code}); stopping everything`);
@@ -51,40 +47,32 @@ function run(name: string, script: string, childEnv: NodeJS.ProcessEnv): ChildPr
   return child;
 }
 
-function waitForLine(child: ChildProcess, prefix: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buffer = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const line = buffer.split('\n').find((l) => l.startsWith(prefix));
-      if (line) resolve(line.slice(prefix.length));
-    });
-    child.once('exit', (code) => reject(new Error(`exited with ${code} before printing ${prefix.trim()}`)));
-  });
+/** A secret generated once and kept under the data folder, unless the environment gives one. */
+function localSecret(fileName: string, fromEnv: string | undefined, make: () => string): string {
+  if (fromEnv) return fromEnv;
+  const file = path.join(dataDir, fileName);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const value = make();
+  writeFileSync(file, value, { mode: 0o600 });
+  return value;
 }
 
-async function waitForHealth(url: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${url} did not become healthy in time`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+/**
+ * Local payload-encryption keys (G5), generated once: the same file must decrypt the histories of earlier
+ * runs. An operator's own PAYLOAD_CODEC_* settings win.
+ */
+function localCodecEnv(): NodeJS.ProcessEnv {
+  if (env.PAYLOAD_CODEC_KEYS || env.PAYLOAD_CODEC_KEYS_FILE || env.PAYLOAD_CODEC === 'off') return {};
+  const file = path.join(dataDir, 'codec-keys.json');
+  localSecret('codec-keys.json', undefined, () =>
+    JSON.stringify({ currentKeyId: 'local-1', keys: { 'local-1': randomBytes(32).toString('base64') } }),
+  );
+  return { PAYLOAD_CODEC_KEYS_FILE: file };
 }
 
 /** A local API key, generated once and kept (so scripts written against it keep working). */
-function localApiKey(): string {
-  if (env.INGRESS_API_KEY) return env.INGRESS_API_KEY;
-  const file = path.join(dataDir, 'ingress-api-key');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const key = randomBytes(24).toString('base64url');
-  writeFileSync(file, key, { mode: 0o600 });
-  return key;
-}
+const localApiKey = () =>
+  localSecret('ingress-api-key', env.INGRESS_API_KEY, () => randomBytes(24).toString('base64url'));
 
 async function stop(code: number): Promise<void> {
   if (stopping) return;
@@ -112,6 +100,12 @@ async function main(): Promise<void> {
   let temporalAddress = env.TEMPORAL_ADDRESS;
   const bundleFile = path.join(dataDir, 'workflow-bundle.js');
   const bundling = bundleWorkflows(bundleFile);
+  const codecEnv = localCodecEnv();
+  const codecToken = localSecret('codec-server-token', env.CODEC_SERVER_TOKEN, () =>
+    randomBytes(24).toString('base64url'),
+  );
+  // The Web UI (a browser page) calls the codec server itself; the token is the endpoint's first segment.
+  const codecEndpoint = `http://127.0.0.1:${codecPort}/${codecToken}`;
   if (!temporalAddress) {
     say(`starting the Temporal dev server (SQLite ${path.join(dataDir, 'temporal', 'dev.db')})…`);
     devServer = await startDevServer({
@@ -119,12 +113,14 @@ async function main(): Promise<void> {
       port: temporalPort,
       uiPort,
       logLevel: 'error',
+      extraArgs: env.PAYLOAD_CODEC === 'off' ? [] : ['--ui-codec-endpoint', codecEndpoint],
     });
     temporalAddress = devServer.address;
   }
 
   const shared: NodeJS.ProcessEnv = {
     ...env,
+    ...codecEnv,
     TEMPORAL_ADDRESS: temporalAddress,
     PUBLIC_BASE_URL: publicBaseUrl,
   };
@@ -139,19 +135,9 @@ async function main(): Promise<void> {
       SANDBOX_WEBHOOK_URL: env.SANDBOX_WEBHOOK_URL ?? `${publicBaseUrl}/webhooks/fintecture`,
       SANDBOX_STEP_DELAY_MS: env.SANDBOX_STEP_DELAY_MS ?? '2000',
     });
-    const ready = JSON.parse(await waitForLine(sandbox, 'SANDBOX_READY ')) as {
-      baseUrl: string;
-      appId: string;
-      appSecret: string;
-      privateKeyPath: string;
-    };
+    const ready = JSON.parse(await waitForLine(sandbox, 'SANDBOX_READY ')) as SandboxReady;
     sandboxUrl = ready.baseUrl;
-    fintecture = {
-      FINTECTURE_API_URL: ready.baseUrl,
-      FINTECTURE_APP_ID: ready.appId,
-      FINTECTURE_APP_SECRET: ready.appSecret,
-      FINTECTURE_PRIVATE_KEY: ready.privateKeyPath,
-    };
+    fintecture = fintectureEnvOf(ready);
   }
 
   await bundling;
@@ -163,6 +149,14 @@ async function main(): Promise<void> {
     INGRESS_PORT: String(ingressPort),
     INGRESS_API_KEY: apiKey,
   });
+  if (env.PAYLOAD_CODEC !== 'off') {
+    run('codec', 'client/codec-server-main.ts', {
+      ...shared,
+      CODEC_SERVER_PORT: String(codecPort),
+      CODEC_SERVER_TOKEN: codecToken,
+      CODEC_SERVER_UI_ORIGIN: `http://127.0.0.1:${uiPort}`,
+    });
+  }
   await waitForHealth(`http://127.0.0.1:${ingressPort}/healthz`);
 
   const example = {
@@ -178,6 +172,7 @@ async function main(): Promise<void> {
       '',
       'Payout orchestrator is running.',
       `  Temporal Web UI   ${devServer?.uiUrl ?? `(external Temporal at ${temporalAddress})`}`,
+      `  codec server      http://127.0.0.1:${codecPort}   (payloads are encrypted; the Web UI decodes through it)`,
       `  ingress           http://127.0.0.1:${ingressPort}   (API key in ${path.join(dataDir, 'ingress-api-key')})`,
       ...(sandboxUrl
         ? [`  Fintecture        sandbox at ${sandboxUrl}`]
