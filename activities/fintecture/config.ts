@@ -105,7 +105,9 @@ const EnvSchema = z.object({
   FINTECTURE_TOKEN_REFRESH_MARGIN_SECONDS: integer(0, 3600, 300),
   FINTECTURE_RECONCILE_MAX_PAGES: integer(1, 10_000, 50),
   FINTECTURE_RECONCILE_PAGE_SIZE: integer(1, 100, 100),
-  FINTECTURE_AMBIGUOUS_RETRY_DELAY_MS: integer(0, 600_000, 5_000),
+  // How long a create that timed out may still commit at Fintecture before the retry looks for it:
+  // a create committing later than timeout + this delay would be sent twice (docs/chaos-results.md).
+  FINTECTURE_AMBIGUOUS_RETRY_DELAY_MS: integer(0, 600_000, 60_000),
 });
 /** Every variable the Fintecture client reads (docker-compose.yml is checked against this list). */
 export const FINTECTURE_ENV_KEYS: readonly string[] = Object.keys(EnvSchema.shape);
