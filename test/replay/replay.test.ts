@@ -1,0 +1,153 @@
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { bundleWorkflowCode, DefaultLogger, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { FAILURE_CONVERTER_PATH } from '../../common/codec-config';
+import { PROJECT_ROOT } from '../../scripts/temporal-dev-server';
+import { WORKFLOWS_PATH } from '../../workers/payout-worker';
+import {
+  DEMO_PATCH_ID,
+  payoutWorkflowVariantSource,
+  writePayoutWorkflowVariant,
+} from '../fixtures/payout-workflow-variants';
+import { testDataConverter } from '../support/codec';
+import { uniqueId } from '../support/temporal';
+import {
+  clearPayloads,
+  findSecrets,
+  historyFile,
+  legacyHistoryNames,
+  mismatches,
+  readHistory,
+  RECORDED_PATHS,
+  recordedFiles,
+  summarize,
+} from './recorded-paths';
+
+// G6: the recorded history of every path replays against the current workflow code. A failure here means
+// a change to workflows/ is not replay-safe: guard it with patched() (docs/operator-guide.md), or, for a
+// deliberate new path, record it (`npm run record-histories`).
+
+const NAMES = RECORDED_PATHS.map((p) => p.name);
+
+/** The workflow code workers run: the run's prebundled code (Jest globalSetup), else the sources. */
+const CURRENT_CODE: Pick<ReplayWorkerOptions, 'workflowBundle' | 'workflowsPath'> = process.env
+  .TEMPORAL_TEST_WORKFLOW_BUNDLE
+  ? { workflowBundle: { codePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE } }
+  : { workflowsPath: WORKFLOWS_PATH };
+
+/** Replays every recorded history with `code`; answers each one's error (undefined: replayed cleanly). */
+async function replayAll(
+  code: Pick<ReplayWorkerOptions, 'workflowBundle' | 'workflowsPath'>,
+  names: string[] = NAMES,
+): Promise<Record<string, Error | undefined>> {
+  const histories = await Promise.all(
+    names.map(async (name) => {
+      const history = readHistory(name);
+      // The real workflow ID: the workflow shows it in its status view, which continue-as-new carries.
+      return { name, history, workflowId: (await summarize(history)).workflowId };
+    }),
+  );
+  const results: Record<string, Error | undefined> = {};
+  const replays = Worker.runReplayHistories(
+    { ...code, dataConverter: testDataConverter(), replayName: uniqueId('replay') },
+    histories.map(({ history, workflowId }) => ({ history, workflowId })),
+  );
+  // One at a time, in order.
+  let index = 0;
+  for await (const result of replays) results[histories[index++]!.name] = result.error;
+  expect(Object.keys(results)).toEqual(names);
+  return results;
+}
+
+const describeErrors = (results: Record<string, Error | undefined>) =>
+  Object.fromEntries(
+    Object.entries(results).map(([name, error]) => [name, error ? `${error.name}: ${error.message}` : 'ok']),
+  );
+
+describe('recorded histories (test/replay/histories)', () => {
+  it.each(NAMES)('%s is recorded', (name) => {
+    expect(existsSync(historyFile(name))).toBe(true);
+  });
+
+  it('holds no file outside the catalogue (test/replay/recorded-paths.ts)', () => {
+    expect(recordedFiles()).toEqual(NAMES.map((name) => `${name}.json`).sort());
+  });
+
+  it.each(RECORDED_PATHS)('$name is the path it claims, without secrets, encrypted', async (expected) => {
+    expect(mismatches(expected, await summarize(readHistory(expected.name)))).toEqual([]);
+    const text = readFileSync(historyFile(expected.name), 'utf8');
+    expect(await findSecrets(text)).toEqual([]);
+    expect(clearPayloads(text)).toBe(0);
+  });
+});
+
+describe('the history checks themselves', () => {
+  it('find a token or key inside an encrypted payload, and count payloads left in clear', async () => {
+    const [codec] = testDataConverter().payloadCodecs ?? [];
+    const plain = {
+      metadata: { encoding: Buffer.from('json/plain') },
+      data: Buffer.from('"Bearer eyJhbGciOi.x"'),
+    };
+    const [sealed] = await codec!.encode([plain]);
+    const asJson = (payload: { metadata?: Record<string, Uint8Array> | null; data?: Uint8Array | null }) => ({
+      metadata: Object.fromEntries(
+        Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+      ),
+      data: Buffer.from(payload.data ?? []).toString('base64'),
+    });
+    const file = (payload: object) => JSON.stringify({ events: [{ input: { payloads: [payload] } }] });
+    expect(await findSecrets(file(asJson(sealed!)))).toEqual([expect.stringContaining('Bearer')]);
+    expect(clearPayloads(file(asJson(sealed!)))).toBe(0);
+    expect(clearPayloads(file(asJson(plain)))).toBe(1);
+    expect(await findSecrets(file(asJson(sealed!)), ['eyJhbGciOi'])).toContain('a known secret value');
+  });
+});
+
+describe('replay against the current workflow code', () => {
+  it('replays every recorded history, and every legacy one, without non-determinism', async () => {
+    const names = [...NAMES, ...legacyHistoryNames()];
+    const results = await replayAll(CURRENT_CODE, names);
+    expect(describeErrors(results)).toEqual(Object.fromEntries(names.map((name) => [name, 'ok'])));
+  });
+});
+
+describe('a workflow change guarded by patched() stays replay-safe', () => {
+  const variantsDir = path.join(PROJECT_ROOT, '.data', 'test', uniqueId('replay-variants'));
+  const bundles: Partial<Record<'patched' | 'unpatched', string>> = {};
+
+  beforeAll(async () => {
+    await Promise.all(
+      (['patched', 'unpatched'] as const).map(async (kind) => {
+        const { code } = await bundleWorkflowCode({
+          workflowsPath: writePayoutWorkflowVariant(kind, variantsDir),
+          failureConverterPath: FAILURE_CONVERTER_PATH,
+          logger: new DefaultLogger('WARN'),
+        });
+        bundles[kind] = code;
+      }),
+    );
+  }, 120_000);
+  afterAll(() => rmSync(variantsDir, { recursive: true, force: true }));
+
+  it('the variants carry the change (guarded by the patch in one, unguarded in the other)', () => {
+    expect(payoutWorkflowVariantSource('patched')).toContain(`__patched(${JSON.stringify(DEMO_PATCH_ID)})`);
+    expect(payoutWorkflowVariantSource('unpatched')).not.toContain('__patched(');
+    expect(payoutWorkflowVariantSource('unpatched')).toContain("if (!view.outcome) await look('poll');");
+  });
+
+  it('with patched(), the changed workflow replays every recorded history', async () => {
+    const results = await replayAll({ workflowBundle: { code: bundles.patched! } });
+    expect(describeErrors(results)).toEqual(Object.fromEntries(NAMES.map((name) => [name, 'ok'])));
+  });
+
+  it('without patched(), the same change fails replay with a DeterminismViolationError', async () => {
+    const results = await replayAll({ workflowBundle: { code: bundles.unpatched! } });
+    // The change runs right after a successful create: only histories without one are unaffected.
+    const unaffected = new Set(['create-failed', 'continued-as-new-resumed']);
+    for (const name of NAMES) {
+      if (unaffected.has(name)) expect([name, results[name]]).toEqual([name, undefined]);
+      else expect([name, results[name]]).toEqual([name, expect.any(DeterminismViolationError)]);
+    }
+  });
+});
