@@ -12,6 +12,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -66,6 +67,8 @@ const { cancelPayout } = proxyActivities<PayoutActivities>({
 });
 
 const MAX_TIMELINE = 200;
+/** patched() IDs: one per change of workflow logic (see docs/operator-guide.md, changing workflow code). */
+export const WAKE_ON_OUTCOME_PATCH = 'wake-on-outcome';
 const MAX_SEEN_EVENT_IDS = 500;
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -334,11 +337,14 @@ export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
 
   if (view.phase === 'creating') await create();
 
+  // Before this patch the loop slept until its poll timer after a cancel update had already finished the
+  // payout (up to an hour). Recorded histories without the marker keep that behaviour on replay.
+  const wakeOnOutcome = patched(WAKE_ON_OUTCOME_PATCH);
   while (!view.outcome) {
     const now = Date.now();
     const delay = nextDelayMs(now);
     view.nextPollAt = iso(now + delay);
-    await condition(() => pending.length > 0, delay);
+    await condition(() => pending.length > 0 || (wakeOnOutcome && view.outcome !== null), delay);
     view.nextPollAt = null;
     const events = pending.splice(0).filter((event) => event.sessionId === view.sessionId);
     await look(events.at(-1)?.source ?? 'poll');

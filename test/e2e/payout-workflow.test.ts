@@ -154,13 +154,14 @@ describe('PayoutWorkflow, scenario 1 (payout link)', () => {
     expect(view.polls).toBe(1);
   });
 
-  it('cancels before the payee acts', async () => {
+  it('cancels before the payee acts, and closes at once (polls are an hour apart)', async () => {
     const order = testOrder({ verified: false });
-    const created = await stack.startPayout(order);
+    const created = await stack.startPayout(order, { ...FAST_SETTINGS, pollDelaysSeconds: [3600] });
     const outcome = await handle(order.orderId).executeUpdate(cancelUpdate, {
       args: [{ requestedBy: 'operator-test' }],
     });
     expect(outcome).toMatchObject({ cancelled: true, status: { outcome: 'CANCELLED' } });
+    // Without waking on the outcome, the workflow would sleep until its next poll, an hour away.
     const result = await stack.result(order.orderId);
     expect(result).toMatchObject({
       outcome: 'CANCELLED',
