@@ -20,16 +20,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { format, resolveConfig } from 'prettier';
 import type { PayoutRequest } from '../domain/payout-request';
 import { DEFAULT_PAYOUT_SETTINGS, type PayoutSettings } from '../domain/payout-settings';
-import { PAYOUT_SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 import { testDataConverter } from '../test/support/codec';
 import { TEST_BIC, TEST_IBAN } from '../test/support/payout-bodies';
 import { FAST_SETTINGS, startPayoutStack, testOrder, type PayoutStack } from '../test/support/payout-stack';
+import { startTimeSkippingEnvironment } from '../test/support/time-skipping';
 import { eventually } from '../test/support/wait';
 import { historyToJson } from '../test/replay/history-json';
 import {
@@ -51,7 +49,7 @@ import {
   statusQuery,
 } from '../workflows/messages';
 import { bundleWorkflows } from './bundle-workflows';
-import { startDevServer, temporalBinary } from './temporal-dev-server';
+import { startDevServer } from './temporal-dev-server';
 
 /** Low enough for a small file; well above every other path's length (the checks would catch it). */
 const SUGGEST_CONTINUE_AS_NEW_AFTER_EVENTS = 100;
@@ -286,24 +284,6 @@ async function inTurn(recordings: [string, Recording][], stack: PayoutStack): Pr
   return recorded;
 }
 
-/** The time-skipping server, with the payout search attributes registered (the workflow upserts them). */
-async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: temporalBinary('temporal-test-server') } },
-    client: { dataConverter: testDataConverter() },
-  });
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(
-      Object.keys(PAYOUT_SEARCH_ATTRIBUTES).map((name) => [
-        name,
-        temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-      ]),
-    ),
-  });
-  return env;
-}
-
 async function main(argv: string[]): Promise<void> {
   const known = new Set(RECORDED_PATHS.map((p) => p.name));
   const unknown = argv.filter((name) => !known.has(name));
@@ -360,7 +340,7 @@ async function main(argv: string[]): Promise<void> {
     };
     let skipping: Promise<PayoutStack> | undefined;
     if (lanes.atTheDeadline.length) {
-      skipping = startTimeSkipping().then((env) => {
+      skipping = startTimeSkippingEnvironment().then((env) => {
         cleanup.unshift(() => env.teardown());
         const namespace = env.namespace ?? 'default';
         return stack({ temporal: { connection: env.nativeConnection, client: env.client, namespace } });

@@ -1,8 +1,5 @@
-import { temporal } from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { PAYOUT_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
+import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { DEFAULT_PAYOUT_SETTINGS } from '../../domain/payout-settings';
-import { temporalBinary } from '../../scripts/temporal-dev-server';
 import {
   awaitCreatedUpdate,
   PAYOUT_WORKFLOW_TYPE,
@@ -10,8 +7,8 @@ import {
   statusQuery,
   type PayoutResult,
 } from '../../workflows/messages';
-import { testDataConverter } from '../support/codec';
 import { startPayoutStack, testOrder, type PayoutStack } from '../support/payout-stack';
+import { startTimeSkippingEnvironment } from '../support/time-skipping';
 
 // Days of waiting in seconds: the time-skipping server jumps over timers whenever no activity runs, while
 // the activities still talk to the real sandbox process over HTTP.
@@ -19,20 +16,7 @@ let env: TestWorkflowEnvironment;
 let stack: PayoutStack;
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: temporalBinary('temporal-test-server') } },
-    client: { dataConverter: testDataConverter() },
-  });
-  // The workflow upserts these; a server without them fails every workflow task.
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(
-      Object.keys(PAYOUT_SEARCH_ATTRIBUTES).map((name) => [
-        name,
-        temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-      ]),
-    ),
-  });
+  env = await startTimeSkippingEnvironment();
   stack = await startPayoutStack({
     temporal: { connection: env.nativeConnection, client: env.client, namespace: env.namespace ?? 'default' },
   });
