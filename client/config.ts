@@ -48,6 +48,8 @@ export interface IngressConfig extends ClientConfig {
   /** How Fintecture and browsers reach the ingress, without a trailing slash. */
   readonly publicBaseUrl: string;
   readonly webhook: WebhookConfig;
+  /** Per-source token bucket of the public routes. */
+  readonly rateLimit: { readonly perMinute: number; readonly burst: number };
 }
 
 const list = <T extends string>(allowed: readonly T[], fallback: readonly T[]) =>
@@ -105,6 +107,10 @@ const ingressShape = {
     }
   }),
   WEBHOOK_DATE_TOLERANCE_SECONDS: integer(1, 3600, 300),
+  // Keyed by the socket's IP: behind a load balancer every request shares one bucket, so the defaults are
+  // generous; set them per deployment.
+  INGRESS_RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000, 6000),
+  INGRESS_RATE_LIMIT_BURST: integer(1, 100_000, 600),
 };
 
 const ClientEnvSchema = z.object(clientShape).superRefine(checkCertificatePair);
@@ -160,6 +166,10 @@ export function loadIngressConfig(env: Record<string, string | undefined> = proc
       appId: settings.FINTECTURE_APP_ID,
       privateKey: settings.FINTECTURE_PRIVATE_KEY,
       dateToleranceSeconds: settings.WEBHOOK_DATE_TOLERANCE_SECONDS,
+    }),
+    rateLimit: Object.freeze({
+      perMinute: settings.INGRESS_RATE_LIMIT_PER_MINUTE,
+      burst: settings.INGRESS_RATE_LIMIT_BURST,
     }),
     toString: () =>
       `IngressConfig(listen=${settings.INGRESS_HOST}:${settings.INGRESS_PORT} publicBaseUrl=${publicBaseUrl}` +

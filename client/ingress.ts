@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { type Registry } from 'prom-client';
 import { type IngressConfig } from './config';
 import { errorFields, type Logger } from './logger';
@@ -8,6 +8,12 @@ import { registerOrderRoutes } from './ingress-order-routes';
 import { registerReturnRoutes } from './ingress-return-routes';
 import { registerWebhookRoute } from './ingress-webhook-route';
 import { type PayoutService } from './payout-service';
+import {
+  createRateLimitCounter,
+  DEFAULT_RATE_LIMIT,
+  TokenBuckets,
+  type RateLimitSettings,
+} from './rate-limit';
 import { RecentEventIds } from './recent-event-ids';
 import { TemporalUnavailableError } from './temporal-errors';
 
@@ -18,15 +24,27 @@ import { TemporalUnavailableError } from './temporal-errors';
 
 export interface IngressDependencies {
   payouts: PayoutService;
-  config: Pick<IngressConfig, 'apiKey' | 'webhook'>;
+  config: Pick<IngressConfig, 'apiKey' | 'webhook'> & Partial<Pick<IngressConfig, 'rateLimit'>>;
   logger: Logger;
   registry: Registry;
+  /** Per-source rate limit; overrides `config.rateLimit` (default 600 a minute, burst 60). */
+  rateLimit?: RateLimitOptions;
   clock?: () => Date;
   /** How many acknowledged webhook/redirect event IDs to remember (default 10 000). */
   recentEventCapacity?: number;
   /** How often the return page asks for progress (default 2 s). */
   returnPagePollMs?: number;
 }
+
+export interface RateLimitOptions extends Partial<RateLimitSettings> {
+  /** Which source a request counts against (default: the socket's remote address). */
+  key?: (request: FastifyRequest) => string;
+  /** Milliseconds clock of the buckets (default `Date.now`). */
+  nowMs?: () => number;
+}
+
+/** Not rate limited: probes and scrapers. */
+const UNLIMITED_PATHS = new Set(['/healthz', '/metrics']);
 
 /** Shared by the route modules. */
 export interface IngressContext {
@@ -57,6 +75,25 @@ export function buildIngress(deps: IngressDependencies): FastifyInstance {
     bodyLimit: ORDER_BODY_LIMIT_BYTES,
     genReqId: () => randomUUID(),
     return503OnClosing: true,
+  });
+
+  const limits = { ...DEFAULT_RATE_LIMIT, ...deps.config.rateLimit, ...definedOnly(deps.rateLimit) };
+  const buckets = new TokenBuckets(limits, deps.rateLimit?.nowMs);
+  const sourceOf =
+    deps.rateLimit?.key ?? ((request: FastifyRequest) => request.socket.remoteAddress ?? 'unknown');
+  const rateLimited = createRateLimitCounter(deps.registry);
+  app.addHook('onRequest', async (request, reply) => {
+    const path = request.url.split('?', 1)[0] ?? '';
+    if (UNLIMITED_PATHS.has(path)) return;
+    const decision = buckets.take(sourceOf(request));
+    if (decision.allowed) return;
+    const route = request.routeOptions.url ?? 'unmatched';
+    rateLimited.inc({ route });
+    context.logger.warn('rate_limited', { requestId: request.id, route });
+    return reply
+      .code(429)
+      .header('retry-after', String(decision.retryAfterSeconds))
+      .send({ error: 'too_many_requests', retryAfterSeconds: decision.retryAfterSeconds });
   });
 
   app.addHook('onSend', async (request, reply) => {
@@ -111,4 +148,11 @@ export function buildIngress(deps: IngressDependencies): FastifyInstance {
   registerOrderRoutes(app, context);
   registerWebhookRoute(app, context);
   return app;
+}
+
+function definedOnly(options: RateLimitOptions | undefined): Partial<RateLimitSettings> {
+  const settings: { perMinute?: number; burst?: number } = {};
+  if (options?.perMinute !== undefined) settings.perMinute = options.perMinute;
+  if (options?.burst !== undefined) settings.burst = options.burst;
+  return settings;
 }

@@ -109,7 +109,11 @@ describe('loadIngressConfig', () => {
 
 describe('loadClientConfig and the Temporal connection', () => {
   it('turns TLS on when an API key is set, and passes the key to the connection', () => {
-    const config = loadClientConfig({ ...CODEC, TEMPORAL_API_KEY: 'k', TEMPORAL_ADDRESS: 'ns.tmprl.cloud:7233' });
+    const config = loadClientConfig({
+      ...CODEC,
+      TEMPORAL_API_KEY: 'k',
+      TEMPORAL_ADDRESS: 'ns.tmprl.cloud:7233',
+    });
     const options = temporalConnectionOptions(config.temporal);
     expect(options).toMatchObject({ address: 'ns.tmprl.cloud:7233', apiKey: 'k', tls: {} });
     expect(temporalConnectionOptions(loadClientConfig(CODEC).temporal).tls).toBe(false);

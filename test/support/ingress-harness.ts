@@ -4,7 +4,7 @@ import path from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
-import { buildIngress } from '../../client/ingress';
+import { buildIngress, type RateLimitOptions } from '../../client/ingress';
 import { type LogFields, type Logger } from '../../client/logger';
 import { type PayoutService } from '../../client/payout-service';
 import { Secret } from '../../common/secret';
@@ -72,6 +72,8 @@ export async function startTestIngress(options: {
   clock?: () => Date;
   returnPagePollMs?: number;
   recentEventCapacity?: number;
+  /** Default: a limit no test reaches (the tests share one source address). */
+  rateLimit?: RateLimitOptions;
   /** Default: any free port. */
   port?: number;
 }): Promise<TestIngress> {
@@ -92,6 +94,7 @@ export async function startTestIngress(options: {
     clock: options.clock,
     returnPagePollMs: options.returnPagePollMs,
     recentEventCapacity: options.recentEventCapacity,
+    rateLimit: options.rateLimit ?? { perMinute: 1_000_000, burst: 100_000 },
   });
   await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   const address = app.server.address();
