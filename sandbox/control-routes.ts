@@ -5,26 +5,9 @@ import type { SandboxContext } from './context';
 import { faultSpecSchema } from './faults';
 import { json, type Reply } from './http-io';
 import { bicProblem, ibanProblem, normalizeIban } from './bank-details';
-import type { SessionStatus } from './ledger';
+import { SESSION_STATUSES } from './ledger';
 import { TRANSFER_STATES, type TransferState } from './outcomes';
 import { controlView, webhookFields } from './representation';
-
-const SESSION_STATUSES = [
-  'iban_required',
-  'iban_received',
-  'session_initiated',
-  'payment_pending',
-  'payment_waiting',
-  'payment_unknown',
-  'payment_error',
-  'payment_partial',
-  'provider_required',
-  'sca_required',
-  'payment_created',
-  'payment_cancelled',
-  'payment_unsuccessful',
-  'payment_expired',
-] as const satisfies readonly SessionStatus[];
 
 const outcomeSchema = z
   .object({

@@ -4,21 +4,24 @@ import type { RuntimeSettings } from './config';
 import { transferPlanFor, type TransferState, type TransferStep } from './outcomes';
 import type { Beneficiary, DeliveryMethod, PayoutRequest } from './payout-request';
 
-export type SessionStatus =
-  | 'iban_required'
-  | 'iban_received'
-  | 'session_initiated'
-  | 'payment_pending'
-  | 'payment_waiting'
-  | 'payment_unknown'
-  | 'payment_error'
-  | 'payment_partial'
-  | 'provider_required'
-  | 'sca_required'
-  | 'payment_created'
-  | 'payment_cancelled'
-  | 'payment_unsuccessful'
-  | 'payment_expired';
+/** Session statuses as Fintecture names them (fintecture-api.md §9). */
+export const SESSION_STATUSES = [
+  'iban_required',
+  'iban_received',
+  'session_initiated',
+  'payment_pending',
+  'payment_waiting',
+  'payment_unknown',
+  'payment_error',
+  'payment_partial',
+  'provider_required',
+  'sca_required',
+  'payment_created',
+  'payment_cancelled',
+  'payment_unsuccessful',
+  'payment_expired',
+] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
 /** Before money leaves, a payout may still be cancelled (fintecture-api.md §6). */
 export const CANCELLABLE: readonly SessionStatus[] = ['iban_required', 'iban_received', 'session_initiated'];
