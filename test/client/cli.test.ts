@@ -9,8 +9,7 @@ import { TEST_BIC, TEST_IBAN } from '../support/payout-bodies';
 import { testNamespace, testTemporalAddress, uniqueId } from '../support/temporal';
 import { eventually } from '../support/wait';
 import { TEST_CODEC_KEYS_FILE } from '../support/codec';
-
-const ROOT = path.resolve(__dirname, '../..');
+import { tsxNodeArgs } from '../../scripts/service-process';
 
 let worker: ContractWorker;
 beforeAll(async () => {
@@ -161,17 +160,11 @@ describe('against Temporal', () => {
 
 describe('the executable', () => {
   it('exits with the code runCli returns', () => {
-    const run = spawnSync(
-      process.execPath,
-      [
-        path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'),
-        path.join(ROOT, 'client/cli.ts'),
-        'start',
-        '--amount',
-        'x',
-      ],
-      { env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8', timeout: 30_000 },
-    );
+    const run = spawnSync(process.execPath, [...tsxNodeArgs('client/cli.ts'), 'start', '--amount', 'x'], {
+      env: { PATH: process.env.PATH ?? '' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('--amount (amount):');
   });

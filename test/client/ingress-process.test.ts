@@ -1,24 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { webhookKeys, TEST_API_KEY } from '../support/ingress-harness';
 import { testNamespace, testTemporalAddress } from '../support/temporal';
 import { TEST_CODEC_KEYS_FILE } from '../support/codec';
-
-const ROOT = path.resolve(__dirname, '../..');
+import { tsxNodeArgs } from '../../scripts/service-process';
 
 function runIngress(env: Record<string, string>): {
   child: ChildProcess;
   output: () => string;
   exited: Promise<number | null>;
 } {
-  const child = spawn(
-    process.execPath,
-    [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'client/main.ts')],
-    {
-      env: { PATH: process.env.PATH ?? '', PAYLOAD_CODEC_KEYS_FILE: TEST_CODEC_KEYS_FILE, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, [...tsxNodeArgs('client/main.ts')], {
+    env: { PATH: process.env.PATH ?? '', PAYLOAD_CODEC_KEYS_FILE: TEST_CODEC_KEYS_FILE, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

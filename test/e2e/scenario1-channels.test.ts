@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { createPayoutService } from '../../client/payout-service';
 import { type PayoutSettings } from '../../domain/payout-settings';
@@ -14,6 +13,7 @@ import { FAST_SETTINGS, startPayoutStack, type PayoutStack } from '../support/pa
 import { testNamespace, testTemporalAddress, uniqueId } from '../support/temporal';
 import { eventually } from '../support/wait';
 import { TEST_CODEC_KEYS_FILE } from '../support/codec';
+import { tsxNodeArgs } from '../../scripts/service-process';
 
 /**
  * Scenario 1 end to end — ingress, real workflow and activities, sandbox, a real browser on the payee
@@ -168,13 +168,11 @@ describe('the same order from the order API and the CLI at once', () => {
         payee: { name: 'John Doe' },
         beneficiary: { name: 'John Doe', iban: TEST_IBAN, bic: TEST_BIC },
       };
-      const root = path.resolve(__dirname, '../..');
       const cli = new Promise<{ code: number | null; out: string }>((resolve) => {
         const child = spawn(
           process.execPath,
           [
-            path.join(root, 'node_modules/tsx/dist/cli.mjs'),
-            path.join(root, 'client/cli.ts'),
+            ...tsxNodeArgs('client/cli.ts'),
             'start',
             '--order',
             orderId,

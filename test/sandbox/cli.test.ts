@@ -7,6 +7,7 @@ import { payoutQuery, verifiedPayoutBody } from '../support/payout-bodies';
 import { startSandboxProcess } from '../support/sandbox-process';
 import { eventually } from '../support/wait';
 import { WebhookReceiver } from '../support/webhook-receiver';
+import { tsxNodeArgs } from '../../scripts/service-process';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -70,16 +71,12 @@ describe('npm run sandbox', () => {
   });
 
   it('refuses a malformed setting at start-up, naming it', () => {
-    const result = spawnSync(
-      process.execPath,
-      [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'sandbox/main.ts'],
-      {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH ?? '', SANDBOX_PORT: '0', SANDBOX_SIGNATURES: 'sometimes' },
-        encoding: 'utf8',
-        timeout: 30_000,
-      },
-    );
+    const result = spawnSync(process.execPath, tsxNodeArgs('sandbox/main.ts'), {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', SANDBOX_PORT: '0', SANDBOX_SIGNATURES: 'sometimes' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/SANDBOX_SIGNATURES/);
     expect(result.stdout).not.toMatch(/SANDBOX_READY/);

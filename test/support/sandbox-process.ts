@@ -2,8 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-
-const ROOT = path.resolve(__dirname, '../..');
+import { tsxNodeArgs } from '../../scripts/service-process';
 
 export interface SandboxReady {
   baseUrl: string;
@@ -29,22 +28,18 @@ export interface SandboxProcess extends SandboxReady {
  */
 export async function startSandboxProcess(env: Record<string, string> = {}): Promise<SandboxProcess> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'payout-sandbox-'));
-  const child = spawn(
-    process.execPath,
-    [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'sandbox/main.ts')],
-    {
-      env: {
-        PATH: process.env.PATH ?? '',
-        SANDBOX_PORT: '0',
-        SANDBOX_DATA_DIR: dataDir,
-        SANDBOX_STEP_DELAY_MS: '20',
-        SANDBOX_SLOW_DELAY_MS: '500',
-        SANDBOX_WEBHOOK_RETRY_BASE_MS: '20',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawn(process.execPath, tsxNodeArgs('sandbox/main.ts'), {
+    env: {
+      PATH: process.env.PATH ?? '',
+      SANDBOX_PORT: '0',
+      SANDBOX_DATA_DIR: dataDir,
+      SANDBOX_STEP_DELAY_MS: '20',
+      SANDBOX_SLOW_DELAY_MS: '500',
+      SANDBOX_WEBHOOK_RETRY_BASE_MS: '20',
+      ...env,
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const ready = await new Promise<SandboxReady>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
