@@ -13,7 +13,10 @@ export function toActivityFailure(error: unknown): unknown {
     message: error.message,
     nonRetryable: !error.retryable,
     details: [error.details()],
-    nextRetryDelay: error.retryDelayMs,
+    // Temporal ends the retries on a zero delay (a `Retry-After: 0` made a create final): "retry now"
+    // becomes the policy's own next interval instead.
+    nextRetryDelay:
+      error.retryDelayMs !== undefined && error.retryDelayMs > 0 ? error.retryDelayMs : undefined,
     cause: error,
   });
 }

@@ -1,5 +1,6 @@
 import { log } from '@temporalio/activity';
 import { type Logger } from '@temporalio/common';
+import { type FintectureCallMetrics } from './fintecture/call-metrics';
 import { FintectureClient } from './fintecture/client';
 import { loadFintectureConfig } from './fintecture/config';
 import { createPayoutActivities } from './payout-activities';
@@ -10,6 +11,11 @@ export {
   type PayoutActivitiesDependencies,
 } from './payout-activities';
 export { FintectureClient, type FintectureApi } from './fintecture/client';
+export {
+  fintectureMetricsOn,
+  noFintectureMetrics,
+  type FintectureCallMetrics,
+} from './fintecture/call-metrics';
 export { loadFintectureConfig, FintectureConfigError, type FintectureConfig } from './fintecture/config';
 
 /**
@@ -18,9 +24,9 @@ export { loadFintectureConfig, FintectureConfigError, type FintectureConfig } fr
  */
 export function createPayoutActivitiesFromEnv(
   env: Record<string, string | undefined> = process.env,
-  logger: Logger = log,
+  { logger = log, metrics }: { logger?: Logger; metrics?: FintectureCallMetrics } = {},
 ) {
   const config = loadFintectureConfig(env);
-  const client = new FintectureClient({ config, logger });
+  const client = new FintectureClient({ config, logger, metrics });
   return createPayoutActivities({ client, config, logger });
 }

@@ -89,6 +89,7 @@ export function handleControl(
       Object.assign(ctx.settings, parse(runtimeSettingsSchema.partial(), body));
       return json(200, publicInfo(ctx).config);
     }
+    if (route === 'GET /tokens') return json(200, { tokens: ctx.tokens.issued() });
     if (route === 'POST /tokens/revoke') return json(200, { revoked: ctx.tokens.revokeAll() });
     if (route === 'PUT /webhooks') {
       ctx.webhookUrls.splice(0, ctx.webhookUrls.length, ...parse(webhookUrlsSchema, body).urls);

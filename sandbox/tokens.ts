@@ -65,6 +65,11 @@ export class TokenAuthority {
     if (issued.expiresAt <= this.now()) throw unauthorized('invalid_token', 'The access token has expired');
   }
 
+  /** Every token issued and not revoked (the control API hands them to leak checks). */
+  issued(): string[] {
+    return [...this.tokens.keys()];
+  }
+
   revokeAll(): number {
     const count = this.tokens.size;
     this.tokens.clear();

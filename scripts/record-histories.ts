@@ -117,8 +117,8 @@ function driver(stack: PayoutStack) {
       };
       await handle.signal(payoutEventSignal, event);
     },
-    fault(route: string, status: number) {
-      return stack.sandbox.control('POST', '/faults', { route, mode: 'status', status, times: 1 });
+    fault(route: string, status: number, more: { times?: number; retryAfterSeconds?: number } = {}) {
+      return stack.sandbox.control('POST', '/faults', { route, mode: 'status', status, times: 1, ...more });
     },
   };
 }
@@ -260,6 +260,21 @@ const AT_THE_DEADLINE: Record<string, Recording> = {
       settings,
     );
     return d.closed('link-deadline', handle);
+  },
+
+  async 'create-unconfirmed'(d) {
+    // Every create answers 503 (ambiguous: it may have been applied), asking for an hour between tries,
+    // for longer than the create may take (24 h): the payout is parked as possibly existing.
+    await d.fault('create', 503, { times: 100, retryAfterSeconds: 3600 });
+    // The update-with-start answers only once the payout is parked, and time skips only while the client
+    // waits for a result: so wait for the result, and let the start answer afterwards.
+    const started = d.start('create-unconfirmed', {});
+    const handle = d.stack.client.workflow.getHandle(payoutWorkflowId(recordedOrderId('create-unconfirmed')));
+    await eventually(() => handle.describe().catch(() => null), Boolean, { what: 'the workflow to start' });
+    const recorded = await d.closed('create-unconfirmed', handle);
+    await started;
+    await d.stack.sandbox.control('DELETE', '/faults');
+    return recorded;
   },
 
   async 'link-deadline-unresolved'(d) {

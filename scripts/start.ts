@@ -24,6 +24,7 @@ const sandboxPort = Number(env.SANDBOX_PORT ?? 4010);
 const temporalPort = Number(env.TEMPORAL_DEV_PORT ?? 7233);
 const uiPort = Number(env.TEMPORAL_UI_PORT ?? 8233);
 const codecPort = Number(env.CODEC_SERVER_PORT ?? 8888);
+const workerMetricsPort = Number(env.WORKER_METRICS_PORT ?? 9464);
 const publicBaseUrl = env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${ingressPort}`;
 
 const children: { name: string; child: ChildProcess }[] = [];
@@ -142,7 +143,12 @@ async function main(): Promise<void> {
 
   await bundling;
   const apiKey = localApiKey();
-  run('worker', 'workers/main.ts', { ...shared, ...fintecture, WORKFLOW_BUNDLE_PATH: bundleFile });
+  run('worker', 'workers/main.ts', {
+    ...shared,
+    ...fintecture,
+    WORKFLOW_BUNDLE_PATH: bundleFile,
+    WORKER_METRICS_ADDRESS: `127.0.0.1:${workerMetricsPort}`,
+  });
   run('ingress', 'client/main.ts', {
     ...shared,
     ...fintecture,
@@ -174,6 +180,7 @@ async function main(): Promise<void> {
       `  Temporal Web UI   ${devServer?.uiUrl ?? `(external Temporal at ${temporalAddress})`}`,
       `  codec server      http://127.0.0.1:${codecPort}   (payloads are encrypted; the Web UI decodes through it)`,
       `  ingress           http://127.0.0.1:${ingressPort}   (API key in ${path.join(dataDir, 'ingress-api-key')})`,
+      `  metrics           http://127.0.0.1:${ingressPort}/metrics (ingress), http://127.0.0.1:${workerMetricsPort}/metrics (worker)`,
       ...(sandboxUrl
         ? [`  Fintecture        sandbox at ${sandboxUrl}`]
         : ['  Fintecture        ' + env.FINTECTURE_API_URL]),

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { createPayoutActivitiesFromEnv } from '../activities';
+import { createPayoutActivitiesFromEnv, fintectureMetricsOn } from '../activities';
 import { loadPayloadKeys, payoutDataConverter } from '../common/codec-config';
 import { jsonLogger } from './logger';
 import { createPayoutWorker } from './payout-worker';
@@ -10,10 +10,19 @@ import { workerEnvSchema } from './worker-config';
 /** `npm run worker`: PayoutWorkflow and its activities. Stops gracefully on SIGINT/SIGTERM (SDK default). */
 async function main(): Promise<void> {
   const env = workerEnvSchema.parse(process.env);
-  Runtime.install({ logger: jsonLogger(env.WORKER_LOG_LEVEL) });
+  Runtime.install({
+    logger: jsonLogger(env.WORKER_LOG_LEVEL),
+    ...(env.WORKER_METRICS_ADDRESS && {
+      telemetryOptions: {
+        metrics: { prometheus: { bindAddress: env.WORKER_METRICS_ADDRESS, countersTotalSuffix: true } },
+      },
+    }),
+  });
   const temporal = loadTemporalConfig(process.env);
   // Parsed before connecting: a bad FINTECTURE_* setting fails here, naming it.
-  const activities = createPayoutActivitiesFromEnv(process.env);
+  const activities = createPayoutActivitiesFromEnv(process.env, {
+    metrics: fintectureMetricsOn(Runtime.instance().metricMeter),
+  });
   // Payloads are encrypted (G5): no keys, no worker — unless PAYLOAD_CODEC=off says so plainly.
   const dataConverter = payoutDataConverter(loadPayloadKeys(process.env));
   const connection = await NativeConnection.connect(temporalConnectionOptions(temporal));
@@ -35,6 +44,7 @@ async function main(): Promise<void> {
   Runtime.instance().logger.info('payout worker started', {
     temporal: describeTemporal(temporal),
     prebundled: Boolean(workflowBundlePath),
+    metrics: env.WORKER_METRICS_ADDRESS ?? null,
   });
   try {
     await worker.run();

@@ -12,6 +12,7 @@ import {
   condition,
   continueAsNew,
   log,
+  metricMeter,
   patched,
   proxyActivities,
   setHandler,
@@ -70,6 +71,10 @@ const MAX_TIMELINE = 200;
 /** patched() IDs: one per change of workflow logic (see docs/operator-guide.md, changing workflow code). */
 export const WAKE_ON_OUTCOME_PATCH = 'wake-on-outcome';
 const MAX_SEEN_EVENT_IDS = 500;
+
+/** Failure types after which a create may have been applied at Fintecture. */
+const UNCONFIRMED_CREATE_FAILURE =
+  /^(Timeout:|FintectureAmbiguousOutcome$|PayoutReconciliationInconclusive$)/;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -145,6 +150,10 @@ export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
     view.nextPollAt = null;
     publishSearchAttributes();
     log.info('payout finished', { orderId: view.orderId, sessionId: view.sessionId, outcome, reason });
+    // A sink call, not a command: skipped on replay, so it neither double-counts nor affects determinism.
+    metricMeter
+      .createCounter('payouts_finished', '1', 'Payouts that reached a final outcome, by outcome')
+      .add(1, { outcome, scenario: scenarioLabel(view.scenario) });
   }
 
   /**
@@ -268,12 +277,13 @@ export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
       else publishSearchAttributes();
     } catch (error) {
       if (!(error instanceof ActivityFailure)) throw error;
-      // Nothing we can safely retry from here: an operator looks (`create_unconfirmed` may mean a payout
-      // exists at Fintecture that we could not confirm).
+      // Nothing we can safely retry from here: an operator looks. `create_unconfirmed`: a payout may exist
+      // at Fintecture that we could not confirm (the last answer was ambiguous, reconciliation could not
+      // conclude, or the create ran out of time); `create_failed`: Fintecture refused it, nothing was paid.
       const type = failureType(error);
       finish(
         'NEEDS_REVIEW',
-        type.startsWith('Timeout') ? `create_unconfirmed:${type}` : `create_failed:${type}`,
+        UNCONFIRMED_CREATE_FAILURE.test(type) ? `create_unconfirmed:${type}` : `create_failed:${type}`,
       );
     }
   }

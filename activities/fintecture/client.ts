@@ -1,10 +1,12 @@
 import { type Logger } from '@temporalio/common';
 import { type z } from 'zod';
 import { type PayoutSnapshot, type SessionStatus, type TransferState } from '../../domain/payout-snapshot';
+import { type FintectureCallMetrics, noFintectureMetrics } from './call-metrics';
 import { type Clock, systemClock } from './clock';
 import { type FintectureConfig } from './config';
 import {
   FintectureAmbiguousOutcomeError,
+  FintectureError,
   FintectureMalformedResponseError,
   FintectureValidationError,
   type FintectureOperation,
@@ -96,6 +98,8 @@ export interface FintectureApi {
 export interface FintectureClientOptions {
   config: FintectureConfig;
   logger: Logger;
+  /** Call latency and failures by type (the worker's Prometheus endpoint); none by default. */
+  metrics?: FintectureCallMetrics;
   clock?: Clock;
   /** Injected in tests to observe traffic; defaults to the global fetch. */
   fetch?: typeof fetch;
@@ -110,9 +114,11 @@ export class FintectureClient implements FintectureApi {
   readonly #clock: Clock;
   readonly #http: FintectureHttp;
   readonly #tokens: TokenProvider;
+  readonly #metrics: FintectureCallMetrics;
 
   constructor(options: FintectureClientOptions) {
     this.#config = options.config;
+    this.#metrics = options.metrics ?? noFintectureMetrics;
     this.#clock = options.clock ?? systemClock;
     this.#http = new FintectureHttp({ ...options, clock: this.#clock });
     this.#tokens = new TokenProvider({
@@ -124,113 +130,133 @@ export class FintectureClient implements FintectureApi {
   }
 
   async ensureAccessToken(signal?: AbortSignal): Promise<{ expiresAt: number }> {
-    const token = await this.#tokens.getToken(signal);
-    return { expiresAt: token.expiresAt };
+    return this.#observed(async () => {
+      const token = await this.#tokens.getToken(signal);
+      return { expiresAt: token.expiresAt };
+    });
   }
 
   async createPayout(call: CreatePayoutCall, signal?: AbortSignal): Promise<CreatedSession> {
-    const result = await this.#signedCall(
-      {
-        operation: 'create',
-        method: 'POST',
-        path: '/pis/v2/request-for-payout',
-        query: [
-          ['redirect_uri', call.redirectUri],
-          ['state', call.state],
-        ],
-        body: { json: call.body },
-        headers: {
-          'x-language': call.language ?? this.#config.language,
-          'x-country': call.country ?? this.#config.country,
-        },
-        mutating: true,
-      },
-      signal,
-    );
-    const body = this.#parse(
-      CreatePayoutResponseSchema,
-      result,
-      'create',
-      (problems) =>
-        // The session was probably created: the next attempt must reconcile, not treat this as a clean failure.
-        new FintectureAmbiguousOutcomeError(
-          `unreadable ${result.status} answer (${problems.join('; ')})`,
-          {
-            operation: 'create',
-            httpStatus: result.status,
-            requestId: result.requestId,
-          },
-          { retryDelayMs: this.#ambiguousRetryDelayMs() },
-        ),
-    );
-    const attributes = body.data?.attributes;
-    return {
-      sessionId: body.meta.session_id,
-      sessionStatus: body.meta.status,
-      connectUrl: body.meta.url ?? null,
-      transferState: attributes?.transfer_state ?? null,
-      endToEndId: attributes?.end_to_end_id ?? null,
-    };
-  }
-
-  async getPayment(sessionId: string, signal?: AbortSignal): Promise<PaymentRecord> {
-    const result = await this.#signedCall(
-      {
-        operation: 'fetch',
-        method: 'GET',
-        path: `/pis/v2/payments/${pathSegment(sessionId, 'fetch')}`,
-        mutating: false,
-      },
-      signal,
-    );
-    const body = this.#parse(PaymentResponseSchema, result, 'fetch');
-    return toPaymentRecord(
-      body.meta.session_id ?? body.data?.id ?? sessionId,
-      body.meta,
-      body.data?.attributes,
-    );
-  }
-
-  async listPayments(query: ListPaymentsQuery, signal?: AbortSignal): Promise<PaymentPage> {
-    const params: [string, string][] = [];
-    if (query.state !== undefined) params.push(['filter[state]', query.state]);
-    if (query.endToEndId !== undefined) params.push(['filter[end_to_end_id]', query.endToEndId]);
-    params.push(['page[number]', String(query.pageNumber)], ['page[size]', String(query.pageSize)]);
-    const result = await this.#signedCall(
-      { operation: 'list', method: 'GET', path: '/pis/v2/payments', query: params, mutating: false },
-      signal,
-    );
-    const body = this.#parse(PaymentListResponseSchema, result, 'list');
-    return {
-      items: body.data.map((item) =>
-        toPaymentRecord(item.meta.session_id ?? item.id ?? '', item.meta, item.attributes),
-      ),
-      totalPages: body.meta?.totalPages ?? null,
-    };
-  }
-
-  async cancelPayment(sessionId: string, signal?: AbortSignal): Promise<CancelResult> {
-    let result: HttpResult;
-    try {
-      result = await this.#signedCall(
+    return this.#observed(async () => {
+      const result = await this.#signedCall(
         {
-          operation: 'cancel',
-          method: 'PATCH',
-          path: `/pis/v2/payments/${pathSegment(sessionId, 'cancel')}`,
-          body: { json: { meta: { status: 'payment_cancelled' } } },
+          operation: 'create',
+          method: 'POST',
+          path: '/pis/v2/request-for-payout',
+          query: [
+            ['redirect_uri', call.redirectUri],
+            ['state', call.state],
+          ],
+          body: { json: call.body },
+          headers: {
+            'x-language': call.language ?? this.#config.language,
+            'x-country': call.country ?? this.#config.country,
+          },
           mutating: true,
         },
         signal,
       );
-    } catch (error) {
-      // Fintecture answers 400 when the session is past the point of cancelling (§6): a refusal, not a fault.
-      if (error instanceof FintectureValidationError) {
-        return { accepted: false, fintectureCodes: error.context.errorCodes ?? [] };
+      const body = this.#parse(
+        CreatePayoutResponseSchema,
+        result,
+        'create',
+        (problems) =>
+          // The session was probably created: the next attempt must reconcile, not treat this as a clean failure.
+          new FintectureAmbiguousOutcomeError(
+            `unreadable ${result.status} answer (${problems.join('; ')})`,
+            {
+              operation: 'create',
+              httpStatus: result.status,
+              requestId: result.requestId,
+            },
+            { retryDelayMs: this.#ambiguousRetryDelayMs() },
+          ),
+      );
+      const attributes = body.data?.attributes;
+      return {
+        sessionId: body.meta.session_id,
+        sessionStatus: body.meta.status,
+        connectUrl: body.meta.url ?? null,
+        transferState: attributes?.transfer_state ?? null,
+        endToEndId: attributes?.end_to_end_id ?? null,
+      };
+    });
+  }
+
+  async getPayment(sessionId: string, signal?: AbortSignal): Promise<PaymentRecord> {
+    return this.#observed(async () => {
+      const result = await this.#signedCall(
+        {
+          operation: 'fetch',
+          method: 'GET',
+          path: `/pis/v2/payments/${pathSegment(sessionId, 'fetch')}`,
+          mutating: false,
+        },
+        signal,
+      );
+      const body = this.#parse(PaymentResponseSchema, result, 'fetch');
+      return toPaymentRecord(
+        body.meta.session_id ?? body.data?.id ?? sessionId,
+        body.meta,
+        body.data?.attributes,
+      );
+    });
+  }
+
+  async listPayments(query: ListPaymentsQuery, signal?: AbortSignal): Promise<PaymentPage> {
+    return this.#observed(async () => {
+      const params: [string, string][] = [];
+      if (query.state !== undefined) params.push(['filter[state]', query.state]);
+      if (query.endToEndId !== undefined) params.push(['filter[end_to_end_id]', query.endToEndId]);
+      params.push(['page[number]', String(query.pageNumber)], ['page[size]', String(query.pageSize)]);
+      const result = await this.#signedCall(
+        { operation: 'list', method: 'GET', path: '/pis/v2/payments', query: params, mutating: false },
+        signal,
+      );
+      const body = this.#parse(PaymentListResponseSchema, result, 'list');
+      return {
+        items: body.data.map((item) =>
+          toPaymentRecord(item.meta.session_id ?? item.id ?? '', item.meta, item.attributes),
+        ),
+        totalPages: body.meta?.totalPages ?? null,
+      };
+    });
+  }
+
+  async cancelPayment(sessionId: string, signal?: AbortSignal): Promise<CancelResult> {
+    return this.#observed(async () => {
+      let result: HttpResult;
+      try {
+        result = await this.#signedCall(
+          {
+            operation: 'cancel',
+            method: 'PATCH',
+            path: `/pis/v2/payments/${pathSegment(sessionId, 'cancel')}`,
+            body: { json: { meta: { status: 'payment_cancelled' } } },
+            mutating: true,
+          },
+          signal,
+        );
+      } catch (error) {
+        // Fintecture answers 400 when the session is past the point of cancelling (§6): a refusal, not a fault.
+        if (error instanceof FintectureValidationError) {
+          return { accepted: false, fintectureCodes: error.context.errorCodes ?? [] };
+        }
+        throw error;
       }
+      const body = result.bodyText.trim() === '' ? null : this.#parse(CancelResponseSchema, result, 'cancel');
+      return { accepted: true, sessionStatus: body?.meta?.status ?? null };
+    });
+  }
+
+  /** Counts a typed failure by the operation it happened in (a token failure during a create is `token`). */
+  async #observed<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof FintectureError) this.#metrics.failed(error.context.operation, error.failureType);
       throw error;
     }
-    const body = result.bodyText.trim() === '' ? null : this.#parse(CancelResponseSchema, result, 'cancel');
-    return { accepted: true, sessionStatus: body?.meta?.status ?? null };
   }
 
   /** A signed call with a bearer token; one renewal and one re-send if Fintecture says `invalid_token`. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import ky, { type KyInstance } from 'ky';
 import { type Logger } from '@temporalio/common';
+import { type FintectureCallMetrics, noFintectureMetrics } from './call-metrics';
 import { type Clock } from './clock';
 import { type FintectureConfig } from './config';
 import {
@@ -48,6 +49,7 @@ export interface FintectureHttpOptions {
   config: Pick<FintectureConfig, 'apiUrl' | 'appId' | 'privateKey'>;
   clock: Clock;
   logger: Logger;
+  metrics?: FintectureCallMetrics;
   /** Injected in tests to observe traffic; defaults to the global fetch. */
   fetch?: typeof fetch;
 }
@@ -62,11 +64,13 @@ export class FintectureHttp {
   readonly #config: FintectureHttpOptions['config'];
   readonly #clock: Clock;
   readonly #logger: Logger;
+  readonly #metrics: FintectureCallMetrics;
 
   constructor(options: FintectureHttpOptions) {
     this.#config = options.config;
     this.#clock = options.clock;
     this.#logger = options.logger;
+    this.#metrics = options.metrics ?? noFintectureMetrics;
     this.#ky = ky.create({
       retry: 0,
       // The deadline covers the whole exchange, body included (`exchange()`); ky's own timeout stops at the
@@ -116,21 +120,18 @@ export class FintectureHttp {
         context: { signed: exchange.signed },
       });
       const bodyText = await response.text();
-      this.#logger.debug('Fintecture call', {
-        ...logMeta,
-        status: response.status,
-        ms: this.#clock.now() - startedAt,
-      });
+      const ms = this.#clock.now() - startedAt;
+      this.#metrics.exchanged(exchange.operation, String(response.status), ms);
+      this.#logger.debug('Fintecture call', { ...logMeta, status: response.status, ms });
       return { status: response.status, headers: response.headers, bodyText, requestId };
     } catch (error) {
       // The activity was cancelled: let Temporal's reason through untouched.
       if (exchange.signal?.aborted) throw exchange.signal.reason;
-      const failure = transportFailure(error, exchange, controller.signal.aborted, requestId);
-      this.#logger.warn('Fintecture call failed', {
-        ...logMeta,
-        failure: failure.failureType,
-        ms: this.#clock.now() - startedAt,
-      });
+      const timedOut = controller.signal.aborted;
+      const failure = transportFailure(error, exchange, timedOut, requestId);
+      const ms = this.#clock.now() - startedAt;
+      this.#metrics.exchanged(exchange.operation, timedOut ? 'timeout' : 'transport', ms);
+      this.#logger.warn('Fintecture call failed', { ...logMeta, failure: failure.failureType, ms });
       throw failure;
     } finally {
       clearTimeout(timer);

@@ -104,6 +104,14 @@ describe('mapping Fintecture answers to typed failures', () => {
     expect(failureOf(errorFromResponse(answer(429), create)).nextRetryDelay).toBeUndefined();
   });
 
+  it('leaves a zero Retry-After to the retry policy: Temporal would stop retrying on a zero delay', () => {
+    for (const retryAfter of ['0', new Date(NOW - 5_000).toUTCString()]) {
+      const failure = failureOf(errorFromResponse(answer(429, {}, { 'retry-after': retryAfter }), create));
+      expect(failure.nonRetryable).toBe(false);
+      expect(failure.nextRetryDelay).toBeUndefined();
+    }
+  });
+
   it('delays the retry of an ambiguous create so a slow commit can land before reconciliation', () => {
     expect(failureOf(errorFromResponse(answer(500), create)).nextRetryDelay).toBe(7000);
     expect(failureOf(errorFromResponse(answer(503, {}, { 'retry-after': '2' }), create)).nextRetryDelay).toBe(

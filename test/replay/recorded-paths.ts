@@ -144,6 +144,15 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
     signals: 0,
   },
   {
+    name: 'create-unconfirmed',
+    what: 'every create answer is ambiguous (503) for the 24 h a create may take: parked as possibly paid',
+    closes: 'completed',
+    outcome: 'NEEDS_REVIEW',
+    outcomeReason: 'create_unconfirmed:FintectureAmbiguousOutcome',
+    timeline: /^$/,
+    signals: 0,
+  },
+  {
     name: 'session-not-found',
     what: 'the session is unknown to Fintecture when the workflow looks (404)',
     closes: 'completed',
@@ -339,8 +348,10 @@ export function clearPayloads(jsonText: string): number {
       const encoding = (record.metadata as Record<string, string>).encoding;
       if (!encoding || Buffer.from(encoding, 'base64').toString() !== ENCRYPTED_ENCODING) clear += 1;
     }
-    // Search attributes are indexed by the server, so never encoded: IDs and states only, by design.
-    for (const [key, value] of Object.entries(record)) if (key !== 'searchAttributes') visit(value);
+    // Search attributes are indexed by the server, so never encoded: IDs and states only, by design. A
+    // `patched()` marker's `patch-data` is written by the SDK core past the codec: the patch ID only.
+    for (const [key, value] of Object.entries(record))
+      if (key !== 'searchAttributes' && key !== 'patch-data') visit(value);
   };
   visit(JSON.parse(jsonText));
   return clear;

@@ -139,7 +139,9 @@ describe('OAuth', () => {
     expect(expired.body.errors[0]?.message).toMatch(/expired/);
 
     const doomed = await requestToken(api);
+    expect((await sandbox.control<{ tokens: string[] }>('GET', '/tokens')).tokens).toContain(doomed);
     await sandbox.control('POST', '/tokens/revoke');
+    expect((await sandbox.control<{ tokens: string[] }>('GET', '/tokens')).tokens).toEqual([]);
     const revoked = await sdkRequest<ErrorBody>(api, doomed, 'GET', '/pis/v2/payments');
     expect(revoked.status).toBe(401);
     expect(revoked.body.errors[0]?.code).toBe('invalid_token');

@@ -223,7 +223,7 @@ export interface OrderBody {
   amount: string;
   currency: 'EUR';
   communication: string;
-  payee: { name: string; email: string };
+  payee: { name: string; email: string; phone?: string };
   beneficiary?: { name: string; iban: string; bic: string };
 }
 
