@@ -1,0 +1,140 @@
+import path from 'node:path';
+import { PROJECT_ROOT } from '../../scripts/temporal-dev-server';
+
+/** What a bench run does, and how big. `npm run bench` reads it from BENCH_* variables. */
+export interface BenchOptions {
+  mode: 'quick' | 'default' | 'custom';
+  /** results.json, RESULTS.md, latency.png go here. */
+  outDir: string;
+  /** Database, bundles, sandbox keys, logs and profiles of this run. */
+  runDir: string;
+  /** Open (waiting, scenario-1) payouts at each level of the waiting and webhook series. */
+  waitingSizes: number[];
+  /** Payouts per end-to-end / ceiling run of the size series. */
+  e2eSizes: number[];
+  /** In-flight payouts of the concurrency sweep. */
+  concurrency: number[];
+  /** Payouts per sweep level: `min(sweepMax, max(sweepMin, concurrency × 15))`. */
+  sweepMin: number;
+  sweepMax: number;
+  /** In-flight payouts of the size series and of scenario-1 creation. */
+  seriesConcurrency: number;
+  webhookConcurrency: number;
+  /** Webhooks per waiting level: min(open payouts, this). */
+  webhooksMax: number;
+  /** Webhooks whose wake-up time is read from history, per level. */
+  wakeSample: number;
+  /** How long each waiting level is watched. */
+  windowMs: number;
+  /** Scenario-1 payouts run through a simulated week (0: skip). */
+  weekSample: number;
+  /** Real scenario-2 payouts whose histories give the ceiling's shape. */
+  shapeSamples: number;
+  /** Duration of each micro-benchmark. */
+  microMs: number;
+  /** Payouts and webhooks of the profiled run (0: no profile). */
+  profilePayouts: number;
+  /** Diagnostic: the worker's sticky cache size (0: the production default, 1000). */
+  workerMaxCachedWorkflows: number;
+  /** The whole run fails past this. */
+  timeLimitMs: number;
+  /** Keep the run folder (SQLite database, logs, profiles) afterwards. */
+  keepData: boolean;
+  log: (line: string) => void;
+}
+
+const list = (value: string | undefined) =>
+  value
+    ?.split(',')
+    .map((item) => Number(item.trim()))
+    .filter((n) => Number.isInteger(n) && n > 0);
+
+const int = (value: string | undefined) => {
+  const n = Number(value);
+  return value !== undefined && value !== '' && Number.isFinite(n) && n >= 0 ? Math.floor(n) : undefined;
+};
+
+function runDirFor(root: string): string {
+  return path.join(root, '.data', 'bench', new Date().toISOString().replace(/[:.]/g, '-'));
+}
+
+/** Everything tiny: about two minutes, for a smoke test. */
+export function quickOptions(): BenchOptions {
+  return {
+    mode: 'quick',
+    outDir: path.join(PROJECT_ROOT, 'bench', 'results'),
+    runDir: runDirFor(PROJECT_ROOT),
+    waitingSizes: [20],
+    e2eSizes: [20],
+    concurrency: [1, 4],
+    sweepMin: 10,
+    sweepMax: 10,
+    seriesConcurrency: 4,
+    webhookConcurrency: 8,
+    webhooksMax: 20,
+    wakeSample: 20,
+    windowMs: 5_000,
+    weekSample: 1,
+    shapeSamples: 3,
+    microMs: 300,
+    profilePayouts: 10,
+    workerMaxCachedWorkflows: 0,
+    timeLimitMs: 8 * 60_000,
+    keepData: false,
+    log: (line) => process.stdout.write(`${line}\n`),
+  };
+}
+
+/** The default run: about 25 minutes on 2 cores. */
+export function defaultOptions(): BenchOptions {
+  return {
+    ...quickOptions(),
+    mode: 'default',
+    runDir: runDirFor(PROJECT_ROOT),
+    waitingSizes: [100, 1000, 10_000],
+    e2eSizes: [100, 1000],
+    concurrency: [1, 4, 16, 64],
+    sweepMin: 20,
+    sweepMax: 300,
+    seriesConcurrency: 16,
+    webhookConcurrency: 16,
+    webhooksMax: 2000,
+    wakeSample: 300,
+    windowMs: 45_000,
+    weekSample: 5,
+    shapeSamples: 10,
+    microMs: 2_000,
+    profilePayouts: 200,
+    timeLimitMs: 45 * 60_000,
+  };
+}
+
+/** BENCH_QUICK=1, BENCH_SIZES, BENCH_E2E_SIZES, BENCH_CONCURRENCY, … (bench/README.md lists them). */
+export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): BenchOptions {
+  const base = env.BENCH_QUICK === '1' ? quickOptions() : defaultOptions();
+  const overrides: Partial<BenchOptions> = {};
+  const set = <K extends keyof BenchOptions>(key: K, value: BenchOptions[K] | undefined) => {
+    if (value !== undefined && !(Array.isArray(value) && value.length === 0)) overrides[key] = value;
+  };
+  set('waitingSizes', list(env.BENCH_SIZES));
+  // Without BENCH_E2E_SIZES the end-to-end series stops at 1000 payouts (10 000 adds ~25 min on 2 cores).
+  set('e2eSizes', list(env.BENCH_E2E_SIZES) ?? list(env.BENCH_SIZES)?.filter((n) => n <= 1000));
+  set('concurrency', list(env.BENCH_CONCURRENCY));
+  set('seriesConcurrency', int(env.BENCH_SERIES_CONCURRENCY));
+  set('webhooksMax', int(env.BENCH_WEBHOOKS_MAX));
+  set(
+    'windowMs',
+    int(env.BENCH_WINDOW_SECONDS) === undefined ? undefined : int(env.BENCH_WINDOW_SECONDS)! * 1000,
+  );
+  set('weekSample', int(env.BENCH_WEEK_SAMPLE));
+  set('profilePayouts', int(env.BENCH_PROFILE_PAYOUTS));
+  set('workerMaxCachedWorkflows', int(env.BENCH_WORKER_MAX_CACHED));
+  set(
+    'timeLimitMs',
+    int(env.BENCH_TIME_LIMIT_MINUTES) === undefined ? undefined : int(env.BENCH_TIME_LIMIT_MINUTES)! * 60_000,
+  );
+  if (env.BENCH_OUT_DIR) overrides.outDir = path.resolve(env.BENCH_OUT_DIR);
+  if (env.BENCH_KEEP_DATA === '1') overrides.keepData = true;
+  const custom = Object.keys(overrides).some((key) => key !== 'outDir' && key !== 'keepData');
+  return { ...base, ...overrides, mode: custom ? 'custom' : base.mode };
+}

@@ -1,0 +1,222 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { machineLine } from './machine';
+import { type BenchResults } from './results';
+import { type LatencySummary } from './stats';
+
+/** Writes results.json and RESULTS.md. */
+export function writeReport(results: BenchResults, outDir: string): { json: string; markdown: string } {
+  mkdirSync(outDir, { recursive: true });
+  const json = path.join(outDir, 'results.json');
+  const markdown = path.join(outDir, 'RESULTS.md');
+  writeFileSync(json, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(markdown, renderMarkdown(results));
+  return { json, markdown };
+}
+
+const ms = (value: number) =>
+  value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`;
+const pcts = (l: LatencySummary) => (l.count ? `${ms(l.p50Ms)} / ${ms(l.p95Ms)} / ${ms(l.p99Ms)}` : 'n/a');
+const num = (value: number) => (Number.isFinite(value) ? String(value) : 'n/a');
+const table = (head: string[], rows: (string | number)[][]) =>
+  [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n');
+
+export function renderMarkdown(r: BenchResults): string {
+  const h = r.headline;
+  const c = r.micro.clientOverhead;
+  const d = r.micro.decrypt;
+  const lines: string[] = [
+    `# Benchmark results (${r.mode} run, ${r.finishedAt})`,
+    '',
+    `Machine: ${machineLine(r.machine)}. Whole run: ${Math.round(r.wallSeconds)} s.`,
+    '',
+    '## Against the ceilings',
+    '',
+    table(
+      ['figure', 'ours', 'ceiling (same machine, same run)', 'ratio'],
+      [
+        [
+          `end-to-end scenario-2 payouts/s (best: ${h.e2eToCeiling.e2eConcurrency} in flight)`,
+          h.e2eToCeiling.e2ePerSecond,
+          `${h.e2eToCeiling.ceilingPerSecond} no-op workflows/s of the same shape (best: ${h.e2eToCeiling.ceilingConcurrency} in flight)`,
+          h.e2eToCeiling.ratio,
+        ],
+        [
+          `verified webhooks/s (${h.webhooksToDecrypt.openPayouts} open payouts)`,
+          h.webhooksToDecrypt.webhooksPerSecond,
+          `${h.webhooksToDecrypt.decryptsPerSecond} RSA-OAEP-${d.keyBits} decryptions/s (1 thread)`,
+          h.webhooksToDecrypt.ratio,
+        ],
+        [
+          'signed GET /payments/{id} per s, our client',
+          c.fetchPayment.ours.opsPerSecond,
+          `${c.fetchPayment.sdk.opsPerSecond} by fintecture-client ${r.machine.fintectureClientSdk}`,
+          c.fetchPayment.ratio,
+        ],
+        [
+          'signed POST /request-for-payout per s, our client',
+          c.createPayout.ours.opsPerSecond,
+          `${c.createPayout.sdk.opsPerSecond} by fintecture-client`,
+          c.createPayout.ratio,
+        ],
+      ],
+    ),
+    '',
+    `Ceiling workflow shape (counted from ${r.shape.sampled} real scenario-2 histories): ` +
+      `${r.shape.ceilingInput.activitiesBefore} activities, ${r.shape.ceilingInput.signals} signal(s), ` +
+      `${r.shape.ceilingInput.activitiesAfter} activity; history events ${r.shape.real.events} (payout) vs ` +
+      `${r.shape.ceiling.events} (ceiling).`,
+    '',
+    '## End-to-end vs engine ceiling, by concurrency (latency p50 / p95 / p99)',
+    '',
+    table(
+      ['in flight', 'payouts', 'e2e /s', 'e2e latency', 'ceiling /s', 'ceiling latency', 'ratio'],
+      [...r.e2e.sweep, ...r.e2e.series].map((run) => [
+        run.concurrency,
+        run.payouts,
+        run.e2e.perSecond,
+        pcts(run.e2e.latency),
+        run.ceiling.perSecond,
+        pcts(run.ceiling.latency),
+        num(run.ratio),
+      ]),
+    ),
+    '',
+    '## Where the CPU goes (milliseconds of CPU per finished payout; persistence = SQLite calls per payout)',
+    '',
+    table(
+      [
+        'in flight',
+        'payouts',
+        'run',
+        'Temporal',
+        'worker',
+        'ingress',
+        'sandbox',
+        'driver',
+        'persistence',
+        'machine busy',
+      ],
+      [...r.e2e.sweep, ...r.e2e.series].flatMap((run) =>
+        (['e2e', 'ceiling'] as const).map((kind) => {
+          const cpu = run[kind].perPayout.cpuMs;
+          return [
+            run.concurrency,
+            run.payouts,
+            kind,
+            cpu.temporal ?? 0,
+            kind === 'e2e' ? (cpu.worker ?? 0) : (cpu.ceilingWorker ?? 0),
+            kind === 'e2e' ? (cpu.ingress ?? 0) : '-',
+            kind === 'e2e' ? (cpu.sandbox ?? 0) : '-',
+            cpu.driver ?? 0,
+            run[kind].perPayout.persistenceOps ?? 'n/a',
+            `${run[kind].cost.machine?.busyCores ?? '?'} cores`,
+          ];
+        }),
+      ),
+    ),
+    '',
+    ...(r.diagnostics.ceilingWithUpserts
+      ? [
+          `Diagnostic: the ceiling with the payout's ${r.diagnostics.ceilingWithUpserts.upserts} search-attribute ` +
+            `upserts added: ${r.diagnostics.ceilingWithUpserts.run.perSecond}/s, ` +
+            `${r.diagnostics.ceilingWithUpserts.run.perPayout.persistenceOps} persistence calls per workflow ` +
+            `(${r.diagnostics.ceilingWithUpserts.run.payouts} × ${r.diagnostics.ceilingWithUpserts.run.concurrency} in flight).`,
+          '',
+        ]
+      : []),
+    '## Webhook ingress (ack = 200 returned; wake = the workflow acted on it)',
+    '',
+    table(
+      [
+        'open payouts',
+        'webhooks',
+        'acked /s',
+        'acted on /s',
+        'ack p50 / p95 / p99',
+        'wake p50 / p95 / p99',
+        'ingress cores',
+        'ratio to decrypt',
+      ],
+      r.webhooks.map((level) => [
+        level.openPayouts,
+        level.run.webhooks,
+        level.run.perSecond,
+        num(level.run.wokenPerSecond),
+        pcts(level.run.ackLatency),
+        pcts(level.run.wakeLatency),
+        level.run.cost.usage.ingress?.cores ?? 'n/a',
+        num(level.ratio),
+      ]),
+    ),
+    '',
+    '## Waiting (scenario 1, nobody pays)',
+    '',
+    table(
+      [
+        'open payouts',
+        'created /s',
+        'worker RSS',
+        'server RSS',
+        'server cores',
+        'worker cores',
+        'polls/s (window)',
+        'polls/s (steady)',
+        'events/payout',
+      ],
+      r.waiting.map((level) => [
+        level.openPayouts,
+        level.creation.perSecond,
+        `${level.window.workerRssMb} MB`,
+        `${level.window.temporalRssMb} MB`,
+        level.window.temporalCores,
+        level.window.workerCores,
+        level.window.pollsPerSecond,
+        level.window.steadyStatePollsPerSecond,
+        level.window.historyEventsPerPayout.mean,
+      ]),
+    ),
+    '',
+    r.week
+      ? `After a simulated week (time-skipping server, sample of ${r.week.sample}): ` +
+        `${r.week.meanHistoryEvents} history events and ${r.week.meanPolls} polls per payout ` +
+        `(outcome ${r.week.payouts.map((p) => p.outcome).join(', ')}, ` +
+        `${r.week.payouts[0]?.simulatedDays ?? '?'} simulated days, ${r.week.payouts[0]?.runs ?? '?'} run(s)).`
+      : 'Simulated week: not run.',
+    '',
+    '## Cost growth (elasticity: 0 flat, 1 linear)',
+    '',
+    table(
+      ['figure', 'values', 'growth'],
+      r.growth.map((row) => [
+        `${row.figure} (${row.unit})`,
+        row.values.map((v) => `${v.size}: ${num(v.value)}`).join(', '),
+        row.verdict,
+      ]),
+    ),
+    '',
+  ];
+  for (const run of r.profile) {
+    const worker = run.worker[0];
+    const ingress = run.ingress[0];
+    lines.push(
+      `Profile (${run.what}): worker busiest thread ${worker?.busyMs ?? 0} ms — ` +
+        (worker?.byCategory
+          .slice(0, 4)
+          .map((s) => `${s.name} ${s.percent}%`)
+          .join(', ') ?? 'no profile') +
+        `; ingress busiest thread ${ingress?.busyMs ?? 0} ms — ` +
+        (ingress?.byCategory
+          .slice(0, 4)
+          .map((s) => `${s.name} ${s.percent}%`)
+          .join(', ') ?? 'no profile') +
+        '.',
+      '',
+    );
+  }
+  return lines.join('\n');
+}

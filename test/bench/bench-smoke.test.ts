@@ -1,0 +1,56 @@
+/**
+ * `npm run bench` stays runnable: the whole suite in its quick mode (tiny sizes, own Temporal dev server,
+ * real processes) must finish and write results whose figures are real measurements — every payout of
+ * every run finished, each ratio computed against a ceiling measured in the same run, the chart drawn.
+ * Speed itself is not asserted here (that is what the benchmark reports).
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { quickOptions, runBench, type BenchResults } from '../../bench/run';
+
+let outDir: string;
+let results: BenchResults;
+
+beforeAll(async () => {
+  outDir = mkdtempSync(path.join(tmpdir(), 'bench-smoke-'));
+  results = await runBench({ ...quickOptions(), outDir, log: () => {} });
+}, 600_000);
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+it('writes results.json, RESULTS.md and a PNG chart of the latency percentiles', () => {
+  const written = JSON.parse(readFileSync(path.join(outDir, 'results.json'), 'utf8')) as BenchResults;
+  expect(written.schemaVersion).toBe(1);
+  expect(written.mode).toBe('quick');
+  const markdown = readFileSync(path.join(outDir, 'RESULTS.md'), 'utf8');
+  expect(markdown).toContain(`${results.machine.cores} cores`);
+  expect(markdown).toContain('ratio');
+  const png = path.join(outDir, 'latency.png');
+  expect(existsSync(png)).toBe(true);
+  expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
+  expect(statSync(png).size).toBeGreaterThan(1000);
+});
+
+it('every end-to-end and ceiling run finished all its payouts, and each ratio divides the two', () => {
+  const runs = [...results.e2e.sweep, ...results.e2e.series];
+  expect(runs.length).toBeGreaterThan(0);
+  for (const run of runs) {
+    for (const side of [run.e2e, run.ceiling]) {
+      expect(side.failures).toBe(0);
+      expect(side.perSecond).toBeGreaterThan(0);
+      expect(side.latency.p50Ms).toBeLessThanOrEqual(side.latency.p99Ms);
+    }
+    expect(run.ratio).toBeCloseTo(run.e2e.perSecond / run.ceiling.perSecond, 2);
+  }
+});
+
+it('measured the webhook, client-overhead and waiting figures against their ceilings', () => {
+  const { headline, webhooks, waiting } = results;
+  expect(headline.webhooksToDecrypt.decryptsPerSecond).toBeGreaterThan(0);
+  expect(headline.webhooksToDecrypt.webhooksPerSecond).toBeGreaterThan(0);
+  expect(webhooks.every((level) => level.run.webhooks > 0 && level.run.failures === 0)).toBe(true);
+  expect(headline.clientToSdk.fetchRatio).toBeGreaterThan(0);
+  expect(headline.clientToSdk.createRatio).toBeGreaterThan(0);
+  expect(waiting.map((level) => level.openPayouts)).toEqual(quickOptions().waitingSizes);
+  expect(results.shape.real.signals).toBeGreaterThan(0);
+});
