@@ -1,6 +1,6 @@
 import { withDeadline } from '../lib/deadline';
 import { type BenchOptions } from '../lib/options';
-import { phaseMs } from '../lib/phase';
+import { contamination, phaseMs } from '../lib/phase';
 import { type ProfileRun, type WaitingLevel, type WebhookLevel } from '../lib/results';
 import { type Stack } from '../lib/stack';
 import { ratio } from '../lib/stats';
@@ -39,7 +39,8 @@ export async function runWaitingSeries(
     open.push(...created);
     log(
       `  ${open.length} open: created ${creation.payouts} at ${creation.perSecond}/s` +
-        (creation.failures ? `, ${creation.failures} FAILED (${creation.firstFailure})` : ''),
+        (creation.failures ? `, ${creation.failures} FAILED (${creation.firstFailure})` : '') +
+        contamination(creation.cost.otherCores),
     );
     const window = await withDeadline(
       `watching ${open.length} waiting payouts`,
@@ -49,7 +50,8 @@ export async function runWaitingSeries(
     log(
       `  ${open.length} open, ${window.windowSeconds} s window: worker RSS ${window.workerRssMb} MB, ` +
         `server RSS ${window.temporalRssMb} MB, server ${window.temporalCores} cores, ` +
-        `${window.pollsPerSecond} polls/s (steady state ${window.steadyStatePollsPerSecond}/s)`,
+        `${window.pollsPerSecond} polls/s (steady state ${window.steadyStatePollsPerSecond}/s)` +
+        contamination(window.cost.otherCores),
     );
     waiting.push({ openPayouts: open.length, creation, window });
 
@@ -76,7 +78,8 @@ export async function runWaitingSeries(
       `  ${count} webhooks: ${run.perSecond}/s acknowledged (ratio to decryption ${level.ratio}), ` +
         `${run.wokenPerSecond}/s acted on; ack p50 ${run.ackLatency.p50Ms} ms p99 ${run.ackLatency.p99Ms} ms, ` +
         `wake p50 ${run.wakeLatency.p50Ms} ms p99 ${run.wakeLatency.p99Ms} ms` +
-        (run.failures ? `, ${run.failures} FAILED (${run.firstFailure})` : ''),
+        (run.failures ? `, ${run.failures} FAILED (${run.firstFailure})` : '') +
+        contamination(run.cost.otherCores),
     );
 
     if (levelIndex === 0 && options.profilePayouts > 0) {

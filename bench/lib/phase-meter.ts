@@ -11,6 +11,11 @@ import { type Stack } from './stack';
 export interface PhaseCost {
   usage: Record<string, ProcessUsage>;
   machine: MachineUsage | null;
+  /**
+   * Cores busy outside the stack and the driver (machine busy minus their sum): above ~0.2 another job shared
+   * the machine and the phase's figures are not clean.
+   */
+  otherCores: number | null;
   server: ServerLoad | null;
 }
 
@@ -61,6 +66,13 @@ export class PhaseMeter {
     const machine = this.#usage.machine();
     const usage = this.#usage.stop();
     const after = await scrapeServerMetrics(this.stack.serverMetricsUrl).catch(() => null);
-    return { usage, machine, server: this.#before && after ? serverLoadBetween(this.#before, after) : null };
+    const ours = Object.values(usage).reduce((sum, process) => sum + process.cores, 0);
+    const otherCores = machine ? Math.max(0, Math.round((machine.busyCores - ours) * 100) / 100) : null;
+    return {
+      usage,
+      machine,
+      otherCores,
+      server: this.#before && after ? serverLoadBetween(this.#before, after) : null,
+    };
   }
 }

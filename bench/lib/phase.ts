@@ -11,6 +11,14 @@ export function runLine(run: PayoutRunResult, what: string): string {
     `p50 ${l.p50Ms} ms, p95 ${l.p95Ms} ms, p99 ${l.p99Ms} ms; machine ${run.cost.machine?.busyCores ?? '?'} ` +
     `cores busy (steal ${run.cost.machine?.stealPercent ?? '?'}%), CPU ms/payout ` +
     `${JSON.stringify(run.perPayout.cpuMs)}` +
-    (run.failures ? `, ${run.failures} FAILED (${run.firstFailure})` : '')
+    (run.failures ? `, ${run.failures} FAILED (${run.firstFailure})` : '') +
+    contamination(run.cost.otherCores)
   );
+}
+
+/** A warning when something outside the bench used the machine during a phase. */
+export function contamination(otherCores: number | null): string {
+  return otherCores !== null && otherCores > 0.2
+    ? ` [WARNING: ${otherCores} cores busy outside the bench: figures not clean]`
+    : '';
 }

@@ -114,7 +114,8 @@ export function renderMarkdown(r: BenchResults): string {
             kind === 'e2e' ? (cpu.sandbox ?? 0) : '-',
             cpu.driver ?? 0,
             run[kind].perPayout.persistenceOps ?? 'n/a',
-            `${run[kind].cost.machine?.busyCores ?? '?'} cores`,
+            `${run[kind].cost.machine?.busyCores ?? '?'} cores` +
+              ((run[kind].cost.otherCores ?? 0) > 0.2 ? ` (${run[kind].cost.otherCores} outside!)` : ''),
           ];
         }),
       ),
