@@ -1,9 +1,23 @@
 import { Context } from '@temporalio/activity';
 import { type Logger } from '@temporalio/common';
-import { parsePayoutRequest, type PayoutRequestInput, payoutScenarioOf } from '../domain/payout-request';
+import {
+  parsePayoutRequest,
+  type PayoutRequestInput,
+  payoutScenarioOf,
+  type PayoutRequest,
+} from '../domain/payout-request';
 import { sameAmount } from '../domain/money';
-import { type CancelOutcome, type CreatedPayout, type PayoutSnapshot } from '../domain/payout-snapshot';
-import { type FintectureApi, type PaymentRecord } from './fintecture/client';
+import {
+  type CancelOutcome,
+  type CreatedPayout,
+  type CreateSessionResult,
+  type DuplicateSweepResult,
+  type PayoutScenario,
+  type PayoutSnapshot,
+  type SessionIdentification,
+} from '../domain/payout-snapshot';
+import { isCancellable } from '../domain/status-model';
+import { type CreatedSession, type FintectureApi, type PaymentRecord } from './fintecture/client';
 import { type FintectureConfig } from './fintecture/config';
 import { toActivityFailure } from './failures';
 import { buildCreatePayoutCall } from './payout-create-request';
@@ -12,14 +26,17 @@ import {
   PayoutReconciliationMismatchError,
   PayoutRequestInvalidError,
 } from './payout-errors';
-import { findPayoutSession } from './payout-reconciliation';
-import { payoutReferencesFor } from './payout-references';
+import { isSessionFor, searchOrderSessions } from './payout-reconciliation';
+import { payoutReferencesFor, type PayoutReferences } from './payout-references';
 
 export interface PayoutActivitiesDependencies {
   client: FintectureApi;
-  config: Pick<FintectureConfig, 'redirectUri' | 'reconciliation'>;
+  config: Pick<FintectureConfig, 'redirectUri' | 'reconciliation' | 'ambiguousRetryDelayMs'>;
   logger: Logger;
 }
+
+/** How often a long step (the late-commit wait, the POST) tells Temporal it is alive. */
+const HEARTBEAT_EVERY_MS = 5_000;
 
 /**
  * The payout activities, bound to their dependencies. Each turns typed failures into `ApplicationFailure`s
@@ -37,6 +54,126 @@ export function createPayoutActivities({ client, config, logger }: PayoutActivit
     }
   }
 
+  function requestOf(input: PayoutRequestInput): PayoutRequest {
+    const parsed = parsePayoutRequest(input);
+    if (!parsed.ok) throw new PayoutRequestInvalidError(parsed.issues);
+    return parsed.request;
+  }
+
+  function search(context: Context, references: PayoutReferences) {
+    return searchOrderSessions(client, references, {
+      maxPages: config.reconciliation.maxPages,
+      pageSizeHint: config.reconciliation.pageSize,
+      signal: context.cancellationSignal,
+      onPage: (page) => context.heartbeat({ stage: 'search', page }),
+    });
+  }
+
+  /**
+   * Before an attempt that follows another, wait for a create the earlier attempt may have sent to commit,
+   * so the search can see it. Every retry waits: a timeout on the server side or a crashed worker leaves no
+   * trace of whether the POST went out. Heartbeats so the wait is not taken for a hung worker.
+   */
+  async function waitForLateCommit(context: Context): Promise<void> {
+    let remaining = config.ambiguousRetryDelayMs;
+    while (remaining > 0) {
+      context.heartbeat({ stage: 'late-commit-wait', remainingMs: remaining });
+      const step = Math.min(remaining, HEARTBEAT_EVERY_MS);
+      await context.sleep(step);
+      remaining -= step;
+    }
+  }
+
+  /** The POST, heartbeating while it runs (a slow answer is not a dead worker). */
+  async function post(context: Context, request: PayoutRequest, references: PayoutReferences) {
+    context.heartbeat({ stage: 'create' });
+    const beat = setInterval(() => context.heartbeat({ stage: 'create' }), HEARTBEAT_EVERY_MS);
+    try {
+      return await client.createPayout(
+        buildCreatePayoutCall(request, references, config.redirectUri),
+        context.cancellationSignal,
+      );
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  /**
+   * The guide's scenario-1 answer has no status (§4): learn it by reading the session. A failed read is
+   * not a failed create — the session exists — so the status stays unknown and the first poll learns it.
+   */
+  async function withStatus(context: Context, created: CreatedSession): Promise<CreatedSession> {
+    if (created.sessionStatus !== null || created.unrecognised) return created;
+    try {
+      const read = await client.getPayment(created.sessionId, context.cancellationSignal);
+      return {
+        ...created,
+        sessionStatus: read.sessionStatus,
+        transferState: created.transferState ?? read.transferState,
+        unrecognised: read.unrecognised,
+      };
+    } catch (error) {
+      if (context.cancellationSignal.aborted) throw error;
+      logger.warn('Fintecture payout created; its first read failed', { sessionId: created.sessionId });
+      return created;
+    }
+  }
+
+  /**
+   * Creates the order's payout exactly once and says what it established. Every attempt first searches the
+   * whole payment list for the order's reference; after an earlier attempt, it waits for a late commit
+   * first. It sends a create only when the search proved there is none.
+   */
+  async function createSession(context: Context, input: PayoutRequestInput): Promise<CreateSessionResult> {
+    const request = requestOf(input);
+    const references = payoutReferencesFor(request.orderId);
+    const scenario = payoutScenarioOf(request);
+    const attempt = context.info.attempt;
+    if (attempt > 1) await waitForLateCommit(context);
+
+    const found = await search(context, references);
+    const facts = { orderId: request.orderId, attempt, pagesRead: found.pagesRead };
+    if (found.candidates.length > 1) {
+      const sessionIds = found.candidates.map((session) => session.sessionId).sort();
+      logger.warn('Several Fintecture sessions carry the order reference', { ...facts, sessionIds });
+      return { kind: 'ambiguous', sessionIds };
+    }
+    const [session] = found.candidates;
+    if (session) {
+      if (!matchesRequest(session, request)) {
+        logger.warn('The session found for the order has another amount or currency', {
+          ...facts,
+          sessionId: session.sessionId,
+        });
+        return { kind: 'mismatch', sessionId: session.sessionId };
+      }
+      // Even from an incomplete search: the reference is unique to the order, so this is its session.
+      logger.info('Fintecture payout adopted', { ...facts, sessionId: session.sessionId });
+      return { kind: 'adopted', session: adopted(session, scenario, references) };
+    }
+    if (found.outcome === 'incomplete') {
+      logger.warn('Could not read the whole payment list: not creating', facts);
+      return { kind: 'search_incomplete', pagesRead: found.pagesRead };
+    }
+
+    const created = await withStatus(context, await post(context, request, references));
+    logger.info('Fintecture payout created', { ...facts, sessionId: created.sessionId });
+    return {
+      kind: 'created',
+      session: {
+        sessionId: created.sessionId,
+        sessionStatus: created.sessionStatus,
+        scenario,
+        connectUrl: created.connectUrl,
+        transferState: created.transferState,
+        state: references.state,
+        endToEndId: created.endToEndId ?? references.endToEndId,
+        adopted: false,
+        unrecognised: created.unrecognised,
+      },
+    };
+  }
+
   return {
     /** Makes sure this worker holds a valid token. Only the expiry goes back to the workflow. */
     async ensureAccessToken(): Promise<{ expiresAt: string }> {
@@ -46,66 +183,93 @@ export function createPayoutActivities({ client, config, logger }: PayoutActivit
       });
     },
 
+    /** See `createSession`. Returns facts; throws only typed Fintecture failures (retried or final). */
+    async createPayoutSession(input: PayoutRequestInput): Promise<CreateSessionResult> {
+      return activity((context) => createSession(context, input));
+    },
+
     /**
-     * Creates the order's payout exactly once. Before sending, it looks for a session an earlier attempt (or
-     * a reset workflow) may have created: one filtered lookup on attempt 1, a full reconciliation on every
-     * retry, since the previous attempt may have committed before failing. Adopts what it finds.
+     * The contract of workflows started before `createPayoutSession` existed: the created or adopted
+     * session, or a non-retryable failure where the new activity states a fact.
      */
     async createPayout(input: PayoutRequestInput): Promise<CreatedPayout> {
       return activity(async (context) => {
-        const parsed = parsePayoutRequest(input);
-        if (!parsed.ok) throw new PayoutRequestInvalidError(parsed.issues);
-        const request = parsed.request;
+        const result = await createSession(context, input);
+        const orderId = requestOf(input).orderId;
+        switch (result.kind) {
+          case 'created':
+          case 'adopted':
+            // Those workflows expect a status: the documented one of a fresh session (§9).
+            return {
+              ...result.session,
+              sessionStatus:
+                result.session.sessionStatus ??
+                (result.session.scenario === 1 ? 'iban_required' : 'payment_created'),
+            };
+          case 'mismatch':
+            throw new PayoutReconciliationMismatchError(orderId, result.sessionId);
+          case 'ambiguous':
+            throw new PayoutReconciliationInconclusiveError(orderId, 0);
+          case 'search_incomplete':
+            throw new PayoutReconciliationInconclusiveError(orderId, result.pagesRead);
+        }
+      });
+    },
+
+    /**
+     * Whether the session an event names (a webhook or redirect that arrived while the create was
+     * unconfirmed) is this order's payout: read from Fintecture, never taken from the event.
+     */
+    async identifySession(args: {
+      order: PayoutRequestInput;
+      sessionId: string;
+    }): Promise<SessionIdentification> {
+      return activity(async (context) => {
+        const request = requestOf(args.order);
         const references = payoutReferencesFor(request.orderId);
-        const scenario = payoutScenarioOf(request);
-        const attempt = context.info.attempt;
-        const signal = context.cancellationSignal;
-
-        const lookup = await findPayoutSession(client, references, {
-          mode: attempt > 1 ? 'full' : 'quick',
-          maxPages: config.reconciliation.maxPages,
-          pageSize: config.reconciliation.pageSize,
-          signal,
-          onPage: (page) => context.heartbeat({ reconciliationPage: page }),
-        });
-        if (lookup.outcome === 'inconclusive') {
-          throw new PayoutReconciliationInconclusiveError(request.orderId, lookup.pagesRead);
-        }
-        if (lookup.outcome === 'found') {
-          const session = lookup.session;
-          const amountDiffers = session.amount !== null && !sameAmount(session.amount, request.amount);
-          const currencyDiffers = session.currency !== null && session.currency !== request.currency;
-          if (amountDiffers || currencyDiffers) {
-            throw new PayoutReconciliationMismatchError(request.orderId, session.sessionId);
-          }
-          logger.info('Fintecture payout adopted', {
-            orderId: request.orderId,
-            sessionId: session.sessionId,
-            attempt,
-            pagesRead: lookup.pagesRead,
-          });
-          return adopted(session, scenario, references.state, references.endToEndId);
-        }
-
-        const created = await client.createPayout(
-          buildCreatePayoutCall(request, references, config.redirectUri),
-          signal,
-        );
-        logger.info('Fintecture payout created', {
+        const session = await client.getPayment(args.sessionId, context.cancellationSignal);
+        if (!isSessionFor(references, session) || !matchesRequest(session, request)) return { ours: false };
+        logger.info('Fintecture payout identified from an event', {
           orderId: request.orderId,
-          sessionId: created.sessionId,
-          attempt,
+          sessionId: session.sessionId,
         });
-        return {
-          sessionId: created.sessionId,
-          sessionStatus: created.sessionStatus,
-          scenario,
-          connectUrl: created.connectUrl,
-          transferState: created.transferState,
-          state: references.state,
-          endToEndId: references.endToEndId,
-          adopted: false,
-        };
+        return { ours: true, session: adopted(session, payoutScenarioOf(request), references) };
+      });
+    },
+
+    /**
+     * Looks for sessions other than `sessionId` that carry the order's reference (a create that committed
+     * after its attempt gave up). One that can still be cancelled is cancelled; otherwise it is reported.
+     */
+    async sweepDuplicates(args: {
+      order: PayoutRequestInput;
+      sessionId: string;
+    }): Promise<DuplicateSweepResult> {
+      return activity(async (context) => {
+        const request = requestOf(args.order);
+        const references = payoutReferencesFor(request.orderId);
+        const found = await search(context, references);
+        const others = found.candidates.filter((session) => session.sessionId !== args.sessionId);
+        const facts = { orderId: request.orderId, sessionId: args.sessionId };
+        if (others.length === 0) {
+          if (found.outcome === 'incomplete') return { outcome: 'incomplete', pagesRead: found.pagesRead };
+          return { outcome: 'clean' };
+        }
+        const cancelled: string[] = [];
+        const remaining: string[] = [];
+        for (const other of others) {
+          if (other.sessionStatus === 'payment_cancelled' && !other.transferState) {
+            cancelled.push(other.sessionId);
+            continue;
+          }
+          const result = isCancellable(other)
+            ? await client.cancelPayment(other.sessionId, context.cancellationSignal)
+            : { accepted: false as const };
+          (result.accepted ? cancelled : remaining).push(other.sessionId);
+        }
+        logger.warn('Duplicate Fintecture payout found', { ...facts, cancelled, remaining });
+        if (remaining.length > 0) return { outcome: 'duplicate', sessionIds: remaining.sort() };
+        return { outcome: 'cancelled', cancelledSessionIds: cancelled.sort() };
       });
     },
 
@@ -150,6 +314,12 @@ export function createPayoutActivities({ client, config, logger }: PayoutActivit
 
 export type PayoutActivities = ReturnType<typeof createPayoutActivities>;
 
+function matchesRequest(session: PaymentRecord, request: PayoutRequest): boolean {
+  const amountDiffers = session.amount !== null && !sameAmount(session.amount, request.amount);
+  const currencyDiffers = session.currency !== null && session.currency !== request.currency;
+  return !amountDiffers && !currencyDiffers;
+}
+
 function snapshotOf(record: PaymentRecord): PayoutSnapshot {
   return {
     sessionId: record.sessionId,
@@ -162,14 +332,14 @@ function snapshotOf(record: PaymentRecord): PayoutSnapshot {
     endToEndId: record.endToEndId,
     executionDate: record.executionDate,
     scheme: record.scheme,
+    unrecognised: record.unrecognised,
   };
 }
 
 function adopted(
   session: PaymentRecord,
-  scenario: CreatedPayout['scenario'],
-  state: string,
-  endToEndId: string,
+  scenario: PayoutScenario,
+  references: PayoutReferences,
 ): CreatedPayout {
   return {
     sessionId: session.sessionId,
@@ -177,8 +347,9 @@ function adopted(
     scenario,
     connectUrl: session.connectUrl,
     transferState: session.transferState,
-    state,
-    endToEndId,
+    state: references.state,
+    endToEndId: session.endToEndId ?? references.endToEndId,
     adopted: true,
+    unrecognised: session.unrecognised,
   };
 }

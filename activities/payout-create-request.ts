@@ -1,7 +1,7 @@
 import { type PayoutRequest } from '../domain/payout-request';
 import { splitE164 } from '../domain/phone-number';
 import { type CreatePayoutCall } from './fintecture/client';
-import { type PayoutReferences } from './payout-references';
+import { communicationWithReference, type PayoutReferences } from './payout-references';
 
 /** Maps our order request to Fintecture's create call (fintecture-api.md §4). */
 export function buildCreatePayoutCall(
@@ -29,7 +29,7 @@ export function buildCreatePayoutCall(
         attributes: {
           amount: request.amount,
           currency: request.currency,
-          communication: request.communication,
+          communication: communicationWithReference(request.communication, references),
           end_to_end_id: references.endToEndId,
           ...(beneficiary
             ? { beneficiary: { name: beneficiary.name, iban: beneficiary.iban, swift_bic: beneficiary.bic } }

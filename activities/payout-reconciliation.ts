@@ -1,62 +1,74 @@
+import { FintectureNotFoundError } from './fintecture/errors';
 import { type FintectureApi, type PaymentRecord } from './fintecture/client';
-import { type PayoutReferences } from './payout-references';
+import { carriesReference, type PayoutReferences } from './payout-references';
 
-export type ReconciliationResult =
-  | { outcome: 'found'; session: PaymentRecord; pagesRead: number }
-  | { outcome: 'absent'; pagesRead: number }
-  | { outcome: 'inconclusive'; pagesRead: number };
+/**
+ * Finding an order's Fintecture sessions again, with nothing undocumented (fintecture-api.md §5, §10): no
+ * filter, page size or page count is trusted, and neither is our `end_to_end_id` (Fintecture may keep its
+ * own). A session is the order's when it is a payout whose `communication` carries the order's reference.
+ */
 
-export interface ReconciliationOptions {
+export type SessionSearchResult =
+  /** The whole list was read: `candidates` are all of the order's sessions. */
+  | { outcome: 'complete'; candidates: PaymentRecord[]; pagesRead: number }
   /**
-   * `quick`: one filtered call; `absent` only means "not on that page" (fine before a first attempt).
-   * `full`: keeps paging, matching locally, until it finds the session or reaches the end.
+   * The list could not be read to its end within `maxPages`, or it would not page, or an entry we could not
+   * read mentions the reference: `candidates` may be missing one, so absence is not proven.
    */
-  mode: 'quick' | 'full';
+  | { outcome: 'incomplete'; candidates: PaymentRecord[]; pagesRead: number };
+
+export interface SessionSearchOptions {
   maxPages: number;
-  pageSize: number;
+  /** Sent as `page[size]`: a hint only, the search does not depend on it. */
+  pageSizeHint: number;
   signal?: AbortSignal;
   /** Called after each page (the activity heartbeats there). */
   onPage?: (pageNumber: number) => void;
 }
 
-/** Ours if the `end_to_end_id` is ours and the `state`, when present, is ours too. */
+/** A payout of this order: type `RequestForPayout` (or none given) and the order's reference. */
 export function isSessionFor(references: PayoutReferences, payment: PaymentRecord): boolean {
-  if (payment.endToEndId !== null) {
-    return (
-      payment.endToEndId === references.endToEndId &&
-      (payment.state === null || payment.state === references.state)
-    );
-  }
-  return payment.state === references.state;
+  const payout = payment.type === null || payment.type === 'RequestForPayout';
+  return payout && carriesReference(payment.communication, references);
 }
 
 /**
- * Looks for the Fintecture session an earlier attempt may have created for these references. Sends the
- * `state`/`end_to_end_id` filters but never trusts them: the real API may ignore them, so every item is
- * matched locally and, when a page holds sessions that are not ours, the search pages on.
+ * Reads `GET /pis/v2/payments` page by page to its end, matching every entry locally. The end is an empty
+ * page (or a 404 past page 1); a page holding only sessions already seen means the API ignores
+ * `page[number]`, so the rest cannot be read. Sessions inserted while paging only shift entries onto later
+ * pages (seen twice, never skipped), so reading to the end never misses one that existed at the start.
  */
-export async function findPayoutSession(
+export async function searchOrderSessions(
   client: Pick<FintectureApi, 'listPayments'>,
   references: PayoutReferences,
-  options: ReconciliationOptions,
-): Promise<ReconciliationResult> {
-  // A payment showing neither reference could be ours: its presence means absence cannot be proven.
-  let unidentifiable = false;
-  for (let pageNumber = 1; ; pageNumber++) {
-    const page = await client.listPayments(
-      { state: references.state, endToEndId: references.endToEndId, pageNumber, pageSize: options.pageSize },
-      options.signal,
-    );
+  options: SessionSearchOptions,
+): Promise<SessionSearchResult> {
+  const seen = new Set<string>();
+  const candidates = new Map<string, PaymentRecord>();
+  let doubtful = false;
+  for (let pageNumber = 1; pageNumber <= options.maxPages; pageNumber++) {
+    let page;
+    try {
+      page = await client.listPayments({ pageNumber, pageSize: options.pageSizeHint }, options.signal);
+    } catch (error) {
+      if (error instanceof FintectureNotFoundError && pageNumber > 1) return done(pageNumber - 1);
+      throw error;
+    }
     options.onPage?.(pageNumber);
-    const session = page.items.find((item) => isSessionFor(references, item));
-    if (session) return { outcome: 'found', session, pagesRead: pageNumber };
-    if (options.mode === 'quick') return { outcome: 'absent', pagesRead: pageNumber };
-    unidentifiable ||= page.items.some((item) => item.endToEndId === null && item.state === null);
-    // An empty page is the end of the (filtered or unfiltered) list.
-    const lastPage =
-      page.items.length === 0 ||
-      (page.totalPages !== null ? pageNumber >= page.totalPages : page.items.length < options.pageSize);
-    if (lastPage) return { outcome: unidentifiable ? 'inconclusive' : 'absent', pagesRead: pageNumber };
-    if (pageNumber >= options.maxPages) return { outcome: 'inconclusive', pagesRead: pageNumber };
+    if (page.items.length === 0 && page.unreadable.length === 0) return done(pageNumber);
+    const fresh = page.items.filter((item) => !seen.has(item.sessionId));
+    if (page.items.length > 0 && fresh.length === 0) {
+      return { outcome: 'incomplete', candidates: [...candidates.values()], pagesRead: pageNumber };
+    }
+    for (const item of fresh) {
+      seen.add(item.sessionId);
+      if (isSessionFor(references, item)) candidates.set(item.sessionId, item);
+    }
+    doubtful ||= page.unreadable.some((entry) => entry.mentions(references.communicationReference));
+  }
+  return { outcome: 'incomplete', candidates: [...candidates.values()], pagesRead: options.maxPages };
+
+  function done(pagesRead: number): SessionSearchResult {
+    return { outcome: doubtful ? 'incomplete' : 'complete', candidates: [...candidates.values()], pagesRead };
   }
 }

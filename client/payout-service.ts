@@ -135,39 +135,35 @@ export function createPayoutService(options: PayoutServiceOptions): PayoutServic
     }
   }
 
+  /**
+   * The payout's view, from the execution's status first: a closed workflow's last query answer may still
+   * say `outcome: null` (it failed or was terminated mid-wait), and that must read as NEEDS_REVIEW.
+   */
   async function viewOf(
     orderId: string,
     handle: WorkflowHandle,
     description: WorkflowExecutionDescription,
   ): Promise<PayoutStatusView> {
-    if (description.status.name === 'RUNNING') {
+    const status = description.status.name;
+    if (status === 'RUNNING') {
       return temporalCall('query', callTimeoutMs, () => handle.query(statusQuery));
     }
-    // Closed: the query still gives the full view when a worker can replay the history; without one,
-    // the workflow's result (or its closing status) is all there is.
-    try {
-      return await temporalCall('query', Math.min(callTimeoutMs, 3_000), () => handle.query(statusQuery));
-    } catch {
-      return closedView(orderId, handle, description);
-    }
-  }
-
-  async function closedView(
-    orderId: string,
-    handle: WorkflowHandle,
-    description: WorkflowExecutionDescription,
-  ): Promise<PayoutStatusView> {
-    const scenario = scenarioFromLabel(description.typedSearchAttributes.get(PayoutScenario)) ?? 1;
-    if (description.status.name === 'COMPLETED') {
+    if (status === 'COMPLETED') {
       // The result is the workflow's final view.
       return temporalCall('result', callTimeoutMs, () => handle.result() as Promise<PayoutResult>);
     }
-    // Failed, terminated, timed out: an operator has to look, whatever Fintecture did.
+    // Failed, terminated, timed out, cancelled: an operator has to look, whatever Fintecture did. The query
+    // still gives the details when a worker can replay the history.
+    const scenario = scenarioFromLabel(description.typedSearchAttributes.get(PayoutScenario)) ?? 1;
+    const details = await temporalCall('query', Math.min(callTimeoutMs, 3_000), () =>
+      handle.query(statusQuery),
+    ).catch(() => initialPayoutView(orderId, handle.workflowId, scenario));
     return {
-      ...initialPayoutView(orderId, handle.workflowId, scenario),
+      ...details,
       phase: 'finished',
+      nextPollAt: null,
       outcome: 'NEEDS_REVIEW',
-      outcomeReason: `workflow_${description.status.name.toLowerCase()}`,
+      outcomeReason: `workflow_${status.toLowerCase()}`,
     };
   }
 

@@ -20,7 +20,15 @@ export const CURRENCIES = ['EUR', 'GBP'] as const;
 export const DELIVERY_METHODS = ['link', 'email', 'sms'] as const;
 export const DEFAULT_LINK_EXPIRY_SECONDS = 7 * 24 * 3600;
 export const MAX_LINK_EXPIRY_SECONDS = 30 * 24 * 3600;
-export const MAX_COMMUNICATION_LENGTH = 140;
+/** SEPA's remittance-information limit, which Fintecture's `communication` is sent as. */
+export const SEPA_COMMUNICATION_LENGTH = 140;
+/**
+ * Room kept at the end of every `communication` for the order's payout reference (` PO-` + 12 characters):
+ * the only field Fintecture is documented to echo on every read, so the one that finds our session again
+ * (fintecture-api.md §5, §10).
+ */
+export const PAYOUT_REFERENCE_ROOM = 16;
+export const MAX_COMMUNICATION_LENGTH = SEPA_COMMUNICATION_LENGTH - PAYOUT_REFERENCE_ROOM;
 
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
@@ -62,7 +70,10 @@ export const PayoutRequestSchema = z
       .regex(AMOUNT_PATTERN, 'must be a decimal string with at most 2 decimals, e.g. "26.99"')
       .refine((value) => !AMOUNT_PATTERN.test(value) || /[1-9]/.test(value), 'must be greater than 0'),
     currency: z.enum(CURRENCIES),
-    communication: text(MAX_COMMUNICATION_LENGTH),
+    communication: text(SEPA_COMMUNICATION_LENGTH).refine(
+      (value) => value.trim().length <= MAX_COMMUNICATION_LENGTH,
+      `must be at most ${MAX_COMMUNICATION_LENGTH} characters: ${PAYOUT_REFERENCE_ROOM} of SEPA's ${SEPA_COMMUNICATION_LENGTH} are kept for the payout reference`,
+    ),
     payee: PayeeSchema,
     beneficiary: BeneficiarySchema.optional(),
     delivery: z.enum(DELIVERY_METHODS).default('link'),

@@ -40,6 +40,31 @@ export const TRANSFER_STATES = [
 ] as const;
 export type TransferState = (typeof TRANSFER_STATES)[number];
 
+/**
+ * Documented by Fintecture but not expected for a payout (`order_created` belongs to pay-in orders,
+ * `overpaid` to a pay-in received over its amount). Like an unknown value they never move a payout.
+ */
+export const UNEXPECTED_SESSION_STATUSES = ['order_created'] as const;
+export const UNEXPECTED_TRANSFER_STATES = ['overpaid'] as const;
+
+export function isSessionStatus(value: string): value is SessionStatus {
+  return (SESSION_STATUSES as readonly string[]).includes(value);
+}
+
+export function isTransferState(value: string): value is TransferState {
+  return (TRANSFER_STATES as readonly string[]).includes(value);
+}
+
+/**
+ * What a read showed that the status model cannot rank: a status Fintecture added after this code was
+ * written, or a documented one that a payout should never be in. Kept verbatim for operators; it never
+ * moves a payout (fintecture-api.md §9: status lists grow).
+ */
+export interface UnrecognisedStates {
+  sessionStatus: string | null;
+  transferState: string | null;
+}
+
 /** Statuses in which Fintecture still accepts a cancellation (before money leaves), §6. */
 export const CANCELLABLE_SESSION_STATUSES: readonly SessionStatus[] = [
   'iban_required',
@@ -52,7 +77,8 @@ export type PayoutScenario = 1 | 2;
 
 export interface PayoutSnapshot {
   sessionId: string;
-  sessionStatus: SessionStatus;
+  /** Null when the read showed no status, or one the status model cannot rank (see `unrecognised`). */
+  sessionStatus: SessionStatus | null;
   transferState: TransferState | null;
   /** Why a transfer was rejected or cancelled (`insufficient_funds`, `api_cancellation`, …). */
   transferReason: string | null;
@@ -65,12 +91,18 @@ export interface PayoutSnapshot {
   executionDate: string | null;
   /** `SEPA`, `INSTANT_SEPA`, … (Fintecture names it `scheme` or `payment_scheme`). */
   scheme: string | null;
+  /**
+   * Values the read showed that are not ranked payout states (then `sessionStatus`/`transferState` are
+   * null for them). Absent in results recorded before statuses were read tolerantly.
+   */
+  unrecognised?: UnrecognisedStates | null;
 }
 
 /** What `createPayout` hands back to the workflow. Never a token, never personal data. */
 export interface CreatedPayout {
   sessionId: string;
-  sessionStatus: SessionStatus;
+  /** Null when Fintecture's answer has none (the guide's scenario-1 answer) and the read that follows failed. */
+  sessionStatus: SessionStatus | null;
   scenario: PayoutScenario;
   /** Scenario 1: where the payee enters their bank details. `null` when unknown (e.g. an adopted session). */
   connectUrl: string | null;
@@ -81,7 +113,33 @@ export interface CreatedPayout {
   endToEndId: string;
   /** True when a session created by an earlier attempt was found and reused instead of creating one. */
   adopted: boolean;
+  unrecognised?: UnrecognisedStates | null;
 }
+
+/**
+ * What `createPayoutSession` established, as facts for the workflow to decide on. `created`/`adopted`: the
+ * order's one session. `ambiguous`: several sessions carry the order's reference; `mismatch`: the one found
+ * has another amount or currency; `search_incomplete`: the whole list could not be read within the
+ * configured bound, so absence is not proven. None of the last three ever sends a create.
+ */
+export type CreateSessionResult =
+  | { kind: 'created' | 'adopted'; session: CreatedPayout }
+  | { kind: 'ambiguous'; sessionIds: string[] }
+  | { kind: 'mismatch'; sessionId: string }
+  | { kind: 'search_incomplete'; pagesRead: number };
+
+/** Whether a session named by an event (webhook, redirect) is this order's payout, read from Fintecture. */
+export type SessionIdentification = { ours: true; session: CreatedPayout } | { ours: false };
+
+/**
+ * The duplicate sweep: other sessions carrying the order's reference. `cancelled`: each could still be
+ * cancelled and was; `duplicate`: at least one could not (money may move twice: a person must look).
+ */
+export type DuplicateSweepResult =
+  | { outcome: 'clean' }
+  | { outcome: 'cancelled'; cancelledSessionIds: string[] }
+  | { outcome: 'duplicate'; sessionIds: string[] }
+  | { outcome: 'incomplete'; pagesRead: number };
 
 export type CancelOutcome =
   | { cancelled: true; sessionStatus: SessionStatus }

@@ -1,5 +1,11 @@
 import type { FinalStateSets } from './final-states';
-import type { SessionStatus, TransferState } from './payout-snapshot';
+import {
+  UNEXPECTED_SESSION_STATUSES,
+  UNEXPECTED_TRANSFER_STATES,
+  type SessionStatus,
+  type TransferState,
+  type UnrecognisedStates,
+} from './payout-snapshot';
 
 /** Where a payout stands, as far as the workflow has confirmed it with Fintecture. */
 export interface PayoutProgress {
@@ -123,4 +129,21 @@ export function isCancellable(progress: PayoutProgress): boolean {
       progress.sessionStatus === 'iban_received' ||
       progress.sessionStatus === 'session_initiated')
   );
+}
+
+/**
+ * Why a payout that still shows an unranked state at its deadline needs a person: `unexpected_state:` for a
+ * documented value a payout should never be in (`order_created`, `overpaid`), `unrecognised_state:` for
+ * one Fintecture added since. Names the values, e.g. `unrecognised_state:payout_scheduled/returned`.
+ */
+export function unrankedStateReason(unrecognised: UnrecognisedStates): string {
+  const values = [unrecognised.sessionStatus, unrecognised.transferState].filter(
+    (value): value is string => value !== null,
+  );
+  const unexpected = values.every(
+    (value) =>
+      (UNEXPECTED_SESSION_STATUSES as readonly string[]).includes(value) ||
+      (UNEXPECTED_TRANSFER_STATES as readonly string[]).includes(value),
+  );
+  return `${unexpected ? 'unexpected_state' : 'unrecognised_state'}:${values.join('/')}`;
 }

@@ -4,7 +4,12 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { PayoutRequest } from '../domain/payout-request';
-import type { PayoutScenario, SessionStatus, TransferState } from '../domain/payout-snapshot';
+import type {
+  PayoutScenario,
+  SessionStatus,
+  TransferState,
+  UnrecognisedStates,
+} from '../domain/payout-snapshot';
 import type { PayoutSettings } from '../domain/payout-settings';
 
 export const PAYOUT_WORKFLOW_TYPE = 'PayoutWorkflow';
@@ -53,6 +58,18 @@ export interface PayoutStatusView {
   timeline: TimelineEntry[];
   polls: number;
   nextPollAt: string | null;
+  /**
+   * What the latest read showed that the status model does not rank (a new or unexpected status), verbatim.
+   * It moves nothing; a payout still showing it at its deadline ends NEEDS_REVIEW naming it.
+   */
+  unrecognised?: UnrecognisedStates | null;
+  /**
+   * Other sessions carrying this order's reference: every candidate for `create_ambiguous`, the duplicates
+   * for `duplicate_payout`.
+   */
+  otherSessionIds?: string[];
+  /** Duplicate sessions found and cancelled at Fintecture before any money left. */
+  cancelledDuplicateSessionIds?: string[];
 }
 
 /** The workflow's state carried across continue-as-new (the view plus loop bookkeeping). */
@@ -92,6 +109,9 @@ export function initialPayoutView(
     timeline: [],
     polls: 0,
     nextPollAt: null,
+    unrecognised: null,
+    otherSessionIds: [],
+    cancelledDuplicateSessionIds: [],
   };
 }
 

@@ -5,8 +5,10 @@
  * Deterministic code only: no I/O, no clock but Temporal's, activities as types.
  */
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   TimeoutFailure,
   allHandlersFinished,
   condition,
@@ -20,8 +22,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { PayoutActivities } from '../activities';
-import type { PayoutSnapshot } from '../domain/payout-snapshot';
-import { advance, isCancellable, outcomeOf, type PayoutProgress } from '../domain/status-model';
+import type { CreatedPayout, CreateSessionResult, PayoutSnapshot } from '../domain/payout-snapshot';
+import {
+  advance,
+  isCancellable,
+  outcomeOf,
+  unrankedStateReason,
+  type PayoutProgress,
+} from '../domain/status-model';
 import {
   awaitCreatedUpdate,
   cancelUpdate,
@@ -67,9 +75,41 @@ const { cancelPayout } = proxyActivities<PayoutActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });
 
+/**
+ * The create as Fintecture documents it (FINTECTURE_AS_DOCUMENTED_PATCH): every attempt searches the whole
+ * payment list and waits for a late commit after an earlier attempt, so it needs more than two minutes;
+ * cancellation waits for the activity to stop, so an event that names the session cannot race a POST.
+ */
+const { createPayoutSession } = proxyActivities<PayoutActivities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '30 seconds',
+  scheduleToCloseTimeout: '24 hours',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+
+const { sweepDuplicates } = proxyActivities<PayoutActivities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '30 seconds',
+  scheduleToCloseTimeout: '2 hours',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+const { identifySession } = proxyActivities<PayoutActivities>({
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+});
+
 const MAX_TIMELINE = 200;
 /** patched() IDs: one per change of workflow logic (see docs/operator-guide.md, changing workflow code). */
 export const WAKE_ON_OUTCOME_PATCH = 'wake-on-outcome';
+/**
+ * Issue 10, Fintecture as documented: the create returns facts (ambiguous, incomplete search), a session
+ * named by an event is adopted while the create is unconfirmed, duplicates are swept after the create and
+ * at the end, and every activity failure ends NEEDS_REVIEW. Histories without the marker keep the old path.
+ */
+export const FINTECTURE_AS_DOCUMENTED_PATCH = 'fintecture-as-documented';
 const MAX_SEEN_EVENT_IDS = 500;
 
 /** Failure types after which a create may have been applied at Fintecture. */
@@ -87,9 +127,17 @@ function failureType(error: unknown): string {
   return error instanceof Error ? error.name : 'unknown';
 }
 
+/** `create_unconfirmed`: a payout may exist that we could not confirm; `create_failed`: nothing was paid. */
+function createFailureReason(error: unknown): string {
+  const type = failureType(error);
+  return UNCONFIRMED_CREATE_FAILURE.test(type) ? `create_unconfirmed:${type}` : `create_failed:${type}`;
+}
+
 export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<PayoutResult> {
   const { order, settings } = input;
   const finals = settings.finalStates;
+  // First, before any command: a new run records the marker, a recorded history without it keeps the old path.
+  const documented = patched(FINTECTURE_AS_DOCUMENTED_PATCH);
   const carried: PayoutCarriedState = input.resume ?? {
     view: initialPayoutView(input.order.orderId, workflowInfo().workflowId, input.order.beneficiary ? 2 : 1),
     seenEventIds: [],
@@ -112,11 +160,7 @@ export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   function publishSearchAttributes() {
     const status =
       view.outcome ??
-      (view.phase === 'creating'
-        ? 'CREATING'
-        : view.sessionStatus === 'iban_required'
-          ? 'AWAITING_PAYEE'
-          : 'IN_PROGRESS');
+      (view.phase === 'creating' ? 'CREATING' : awaitingPayee() ? 'AWAITING_PAYEE' : 'IN_PROGRESS');
     upsertSearchAttributes([
       { key: PayoutStatus, value: status },
       { key: PayoutScenario, value: scenarioLabel(view.scenario) },
@@ -143,6 +187,13 @@ export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
     });
   }
 
+  /** Scenario 1 before the payee acted; a fresh session whose status the create answer did not give counts. */
+  function awaitingPayee(): boolean {
+    if (view.sessionStatus === 'iban_required') return true;
+    return documented && view.scenario === 1 && view.sessionStatus === null && view.transferState === null;
+  }
+
+  /** Sets the outcome; a later call may overrule it (a duplicate found by the final sweep). */
   function finish(outcome: PayoutOutcome, reason: string) {
     view.outcome = outcome;
     view.outcomeReason = reason;
@@ -150,10 +201,13 @@ export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
     view.nextPollAt = null;
     publishSearchAttributes();
     log.info('payout finished', { orderId: view.orderId, sessionId: view.sessionId, outcome, reason });
+  }
+
+  function countFinished() {
     // A sink call, not a command: skipped on replay, so it neither double-counts nor affects determinism.
     metricMeter
       .createCounter('payouts_finished', '1', 'Payouts that reached a final outcome, by outcome')
-      .add(1, { outcome, scenario: scenarioLabel(view.scenario) });
+      .add(1, { outcome: view.outcome ?? 'NEEDS_REVIEW', scenario: scenarioLabel(view.scenario) });
   }
 
   /**
@@ -167,6 +221,8 @@ export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   ): boolean {
     const before = progress();
     const { next, changed } = advance(before, snapshot, finals);
+    // Unranked values move nothing (advance ignores them): they are only shown, and judged at the deadline.
+    if (documented) view.unrecognised = snapshot.unrecognised ?? null;
     view.executionDate = snapshot.executionDate ?? view.executionDate;
     view.endToEndId = view.endToEndId ?? snapshot.endToEndId;
     if (!changed) return false;
@@ -228,6 +284,7 @@ export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
           sessionId,
           requestedBy: request.requestedBy,
         });
+        if (documented) return cancelGuarded(sessionId);
         const outcome = await cancelPayout(sessionId);
         apply(await fetchPayout(sessionId), 'operator');
         if (!outcome.cancelled) {
@@ -247,6 +304,41 @@ export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
     },
   );
 
+  /**
+   * The cancel update, with every failure answered: a cancel whose fate is unknown parks the payout for
+   * review; one Fintecture accepted whose confirming read failed is reported as accepted, pending
+   * confirmation (the next poll confirms it).
+   */
+  async function cancelGuarded(sessionId: string): Promise<CancelResult> {
+    let outcome;
+    try {
+      outcome = await cancelPayout(sessionId);
+    } catch (error) {
+      finish('NEEDS_REVIEW', `cancel_failed:${failureType(error)}`);
+      return {
+        cancelled: false,
+        message: 'The cancel could not be confirmed with Fintecture: the payout was parked for review',
+        status: view,
+      };
+    }
+    try {
+      apply(await fetchPayout(sessionId), 'operator');
+    } catch {
+      carried.pollIndex = 0;
+      if (outcome.cancelled) {
+        return {
+          cancelled: true,
+          message: 'Fintecture accepted the cancel; its confirmation is pending',
+          status: view,
+        };
+      }
+    }
+    if (!outcome.cancelled) {
+      return { cancelled: false, message: `Fintecture refused to cancel: ${refusal()}`, status: view };
+    }
+    return { cancelled: true, message: 'The payout was cancelled', status: view };
+  }
+
   function refusal(): string {
     if (view.outcome) return `The payout is already finished (${view.outcome})`;
     return `The payout can no longer be cancelled: money is on its way (session ${view.sessionStatus}, transfer ${
@@ -254,37 +346,134 @@ export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
     })`;
   }
 
+  /** The session is known: the wait starts (scenario 1: the payee's link deadline too). */
+  function created(session: CreatedPayout) {
+    Object.assign(view, {
+      sessionId: session.sessionId,
+      sessionStatus: session.sessionStatus,
+      transferState: session.transferState,
+      connectUrl: session.connectUrl,
+      endToEndId: session.endToEndId,
+      phase: 'waiting',
+    });
+    if (documented) view.unrecognised = session.unrecognised ?? null;
+    const now = Date.now();
+    carried.waitStartedAt = iso(now);
+    if (view.scenario === 1 && awaitingPayee()) {
+      carried.linkDeadline = iso(now + (order.expiresInSeconds + settings.linkGraceSeconds) * 1000);
+    }
+    record('create');
+    const outcome = outcomeOf(progress(), finals);
+    if (outcome) finish(outcome, view.transferReason ?? view.transferState ?? outcome);
+    else publishSearchAttributes();
+  }
+
+  /** Before FINTECTURE_AS_DOCUMENTED_PATCH. */
   async function create() {
     try {
       await ensureAccessToken();
-      const created = await createPayout(order);
-      Object.assign(view, {
-        sessionId: created.sessionId,
-        sessionStatus: created.sessionStatus,
-        transferState: created.transferState,
-        connectUrl: created.connectUrl,
-        endToEndId: created.endToEndId,
-        phase: 'waiting',
-      });
-      const now = Date.now();
-      carried.waitStartedAt = iso(now);
-      if (view.scenario === 1 && created.sessionStatus === 'iban_required') {
-        carried.linkDeadline = iso(now + (order.expiresInSeconds + settings.linkGraceSeconds) * 1000);
-      }
-      record('create');
-      const outcome = outcomeOf(progress(), finals);
-      if (outcome) finish(outcome, view.transferReason ?? view.transferState ?? outcome);
-      else publishSearchAttributes();
+      created(await createPayout(order));
     } catch (error) {
       if (!(error instanceof ActivityFailure)) throw error;
-      // Nothing we can safely retry from here: an operator looks. `create_unconfirmed`: a payout may exist
-      // at Fintecture that we could not confirm (the last answer was ambiguous, reconciliation could not
-      // conclude, or the create ran out of time); `create_failed`: Fintecture refused it, nothing was paid.
-      const type = failureType(error);
-      finish(
-        'NEEDS_REVIEW',
-        UNCONFIRMED_CREATE_FAILURE.test(type) ? `create_unconfirmed:${type}` : `create_failed:${type}`,
-      );
+      // Nothing we can safely retry from here: an operator looks.
+      finish('NEEDS_REVIEW', createFailureReason(error));
+    }
+  }
+
+  /**
+   * Creates (or finds) the order's one session. While the create runs, a webhook or redirect naming a
+   * session is checked against Fintecture (`identifySession`): the order's own session is adopted and the
+   * create stopped — it may be retrying a create whose answer was lost. Whatever the create says, nothing
+   * is re-sent from here: ambiguity, a mismatch or an incomplete search park the payout for review.
+   */
+  async function createAsDocumented() {
+    let result: CreateSessionResult | undefined;
+    let failure: unknown;
+    let settled = false;
+    const scope = new CancellationScope();
+    const creating = scope
+      .run(async () => {
+        await ensureAccessToken();
+        return createPayoutSession(order);
+      })
+      .then(
+        (value) => void (result = value),
+        (error: unknown) => void (failure = error),
+      )
+      .finally(() => void (settled = true));
+
+    const checked = new Set<string>();
+    const unchecked = () => pending.find((event) => !checked.has(event.sessionId));
+    let identified: CreatedPayout | undefined;
+    while (!settled && !identified) {
+      await condition(() => settled || unchecked() !== undefined);
+      const event = settled ? undefined : unchecked();
+      if (!event) break;
+      checked.add(event.sessionId);
+      try {
+        const answer = await identifySession({ order, sessionId: event.sessionId });
+        if (answer.ours) identified = answer.session;
+      } catch (error) {
+        // An event is only a hint: the create goes on.
+        log.warn('event session could not be identified', {
+          orderId: view.orderId,
+          failure: failureType(error),
+        });
+      }
+    }
+    if (identified && !settled) scope.cancel();
+    await creating;
+
+    if (result?.kind === 'created' || result?.kind === 'adopted') return created(result.session);
+    if (identified) return created(identified);
+    if (result?.kind === 'ambiguous') {
+      view.otherSessionIds = result.sessionIds;
+      return finish('NEEDS_REVIEW', 'create_ambiguous');
+    }
+    if (result?.kind === 'mismatch') {
+      view.otherSessionIds = [result.sessionId];
+      return finish('NEEDS_REVIEW', 'create_mismatch');
+    }
+    if (result?.kind === 'search_incomplete')
+      return finish('NEEDS_REVIEW', 'create_unconfirmed:search_incomplete');
+    finish('NEEDS_REVIEW', createFailureReason(failure));
+  }
+
+  /**
+   * Looks for another session with the order's reference (a create that committed late). Cancelled when it
+   * still can be; otherwise the payout needs a person. An incomplete sweep only counts at the end.
+   */
+  async function sweep(stage: 'created' | 'finished') {
+    const sessionId = view.sessionId;
+    if (!sessionId) return;
+    let result;
+    try {
+      result = await sweepDuplicates({ order, sessionId });
+    } catch (error) {
+      return finish('NEEDS_REVIEW', `duplicate_sweep_failed:${failureType(error)}`);
+    }
+    const duplicates = metricMeter.createCounter(
+      'payout_duplicates',
+      '1',
+      'Duplicate Fintecture sessions found for an order, by what was done',
+    );
+    switch (result.outcome) {
+      case 'clean':
+        return;
+      case 'incomplete':
+        if (stage === 'finished') finish('NEEDS_REVIEW', 'duplicate_sweep_incomplete');
+        return;
+      case 'cancelled':
+        view.cancelledDuplicateSessionIds = [
+          ...new Set([...(view.cancelledDuplicateSessionIds ?? []), ...result.cancelledSessionIds]),
+        ];
+        duplicates.add(result.cancelledSessionIds.length, { action: 'cancelled' });
+        log.warn('duplicate payout cancelled', { orderId: view.orderId, sessionId, stage });
+        return;
+      case 'duplicate':
+        view.otherSessionIds = result.sessionIds;
+        duplicates.add(result.sessionIds.length, { action: 'review' });
+        return finish('NEEDS_REVIEW', 'duplicate_payout');
     }
   }
 
@@ -309,7 +498,7 @@ export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
       try {
         snapshot = await fetchPayout(view.sessionId);
       } catch (error) {
-        if (!(error instanceof ActivityFailure)) throw error;
+        if (!documented && !(error instanceof ActivityFailure)) throw error;
         const type = failureType(error);
         if (type === 'FintectureNotFound') finish('NEEDS_REVIEW', 'session_not_found');
         else
@@ -327,6 +516,7 @@ export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
 
   /** At the deadline: an unused link is cancelled (so no money can leave unwatched); otherwise review. */
   async function onDeadline() {
+    if (documented) return onDeadlineGuarded();
     if (carried.linkDeadline && view.sessionStatus === 'iban_required' && view.sessionId) {
       const sessionId = view.sessionId;
       const expired = { outcome: 'EXPIRED' as const, reason: 'link_expired' };
@@ -345,7 +535,42 @@ export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
     finish('NEEDS_REVIEW', 'poll_schedule_exhausted');
   }
 
-  if (view.phase === 'creating') await create();
+  /** onDeadline, where a state we cannot rank is named and no activity failure fails the workflow. */
+  async function onDeadlineGuarded() {
+    if (view.unrecognised) return finish('NEEDS_REVIEW', unrankedStateReason(view.unrecognised));
+    const sessionId = view.sessionId;
+    if (!carried.linkDeadline || !awaitingPayee() || !sessionId) {
+      return finish('NEEDS_REVIEW', 'poll_schedule_exhausted');
+    }
+    const expired = { outcome: 'EXPIRED' as const, reason: 'link_expired' };
+    let cancelled: boolean;
+    try {
+      cancelled = (await exclusive(() => cancelPayout(sessionId))).cancelled;
+    } catch (error) {
+      return finish('NEEDS_REVIEW', `link_deadline_cancel_failed:${failureType(error)}`);
+    }
+    try {
+      await exclusive(async () =>
+        apply(await fetchPayout(sessionId), 'poll', cancelled ? expired : undefined),
+      );
+    } catch {
+      // Fintecture accepted the cancel: the link is dead whatever the read would have said.
+      if (cancelled) return finish(expired.outcome, expired.reason);
+      return finish('NEEDS_REVIEW', 'link_deadline_unresolved');
+    }
+    if (view.outcome) return;
+    if (cancelled) return finish(expired.outcome, expired.reason);
+    // The payee acted at the last moment: apply() cleared the link deadline; follow the transfer.
+    if (!carried.linkDeadline) return;
+    return finish('NEEDS_REVIEW', 'link_deadline_unresolved');
+  }
+
+  if (view.phase === 'creating') {
+    if (documented) {
+      await createAsDocumented();
+      if (!view.outcome) await sweep('created');
+    } else await create();
+  }
 
   // Before this patch the loop slept until its poll timer after a cancel update had already finished the
   // payout (up to an hour). Recorded histories without the marker keep that behaviour on replay.
@@ -369,6 +594,9 @@ export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
     }
   }
 
+  // Also after a cancel, an expiry or a rejection: a late create may have committed since the first sweep.
+  if (documented && view.sessionId && view.outcomeReason !== 'duplicate_payout') await sweep('finished');
   await condition(allHandlersFinished);
+  countFinished();
   return { ...view, outcome: view.outcome, phase: 'finished' };
 }

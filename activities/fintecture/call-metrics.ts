@@ -10,9 +10,22 @@ export interface FintectureCallMetrics {
   exchanged(operation: FintectureOperation, result: string, durationMs: number): void;
   /** A call failed with a typed failure (the `ApplicationFailure.type` the activity raises). */
   failed(operation: FintectureOperation, failureType: string): void;
+  /** A read showed a status or transfer state the status model does not rank (kept, never fatal). */
+  unrecognisedState(
+    operation: FintectureOperation,
+    field: 'session_status' | 'transfer_state',
+    value: string,
+  ): void;
+  /** A list entry could not be read and was skipped. */
+  skippedListEntry(): void;
 }
 
-export const noFintectureMetrics: FintectureCallMetrics = { exchanged() {}, failed() {} };
+export const noFintectureMetrics: FintectureCallMetrics = {
+  exchanged() {},
+  failed() {},
+  unrecognisedState() {},
+  skippedListEntry() {},
+};
 
 /**
  * The metrics on a Temporal metric meter: in the worker that is the runtime's, so they are scraped from the
@@ -30,7 +43,24 @@ export function fintectureMetricsOn(meter: MetricMeter): FintectureCallMetrics {
     '1',
     'Fintecture calls that failed, by operation and failure type',
   );
+  const unrecognised = meter.createCounter(
+    'fintecture_unrecognised_states',
+    '1',
+    'Statuses or transfer states Fintecture reported that the status model does not rank, by field and value',
+  );
+  const skipped = meter.createCounter(
+    'fintecture_unreadable_list_entries',
+    '1',
+    'Entries of a payment list that could not be read and were skipped',
+  );
   return {
+    unrecognisedState(operation, field, value) {
+      // `value` is bounded to a short code by classifyStates, so the label set stays small.
+      unrecognised.add(1, { operation, field, value });
+    },
+    skippedListEntry() {
+      skipped.add(1, {});
+    },
     exchanged(operation, result, durationMs) {
       duration.record(Math.max(0, Math.round(durationMs)), { operation, result });
     },

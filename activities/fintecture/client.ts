@@ -1,6 +1,11 @@
 import { type Logger } from '@temporalio/common';
 import { type z } from 'zod';
-import { type PayoutSnapshot, type SessionStatus, type TransferState } from '../../domain/payout-snapshot';
+import {
+  type PayoutSnapshot,
+  type SessionStatus,
+  type TransferState,
+  type UnrecognisedStates,
+} from '../../domain/payout-snapshot';
 import { type FintectureCallMetrics, noFintectureMetrics } from './call-metrics';
 import { type Clock, systemClock } from './clock';
 import { type FintectureConfig } from './config';
@@ -17,10 +22,12 @@ import {
   CancelResponseSchema,
   CreatePayoutResponseSchema,
   type PaymentAttributes,
+  PaymentListItemSchema,
   PaymentListResponseSchema,
   PaymentResponseSchema,
   TokenResponseSchema,
 } from './schemas';
+import { classifyStates } from './statuses';
 import { Secret } from '../../common/secret';
 import { type AccessToken, TokenProvider } from './token-provider';
 
@@ -57,10 +64,12 @@ export interface CreatePayoutCall {
 
 export interface CreatedSession {
   sessionId: string;
-  sessionStatus: SessionStatus;
+  /** Null when the answer carries no status: the guide's scenario-1 answer has none (§4). */
+  sessionStatus: SessionStatus | null;
   connectUrl: string | null;
   transferState: TransferState | null;
   endToEndId: string | null;
+  unrecognised: UnrecognisedStates | null;
 }
 
 /** A payment as read back, with the `state` when Fintecture includes it. */
@@ -68,6 +77,9 @@ export interface PaymentRecord extends PayoutSnapshot {
   state: string | null;
   /** Scenario 1 payee link, when the read includes it. */
   connectUrl: string | null;
+  /** `meta.type`: `RequestForPayout` for payouts; lists also hold pay-ins (§5). */
+  type: string | null;
+  unrecognised: UnrecognisedStates | null;
 }
 
 export interface ListPaymentsQuery {
@@ -79,7 +91,12 @@ export interface ListPaymentsQuery {
 
 export interface PaymentPage {
   items: PaymentRecord[];
-  /** `meta.totalPages` when Fintecture sends it. */
+  /**
+   * Entries that could not be read, skipped (never fatal). `mentions` holds the raw text of each, so a
+   * search can tell whether a skipped entry might be the one it looks for.
+   */
+  unreadable: { mentions: (text: string) => boolean }[];
+  /** `meta.totalPages` when Fintecture sends it (a hint: nothing documents it). */
   totalPages: number | null;
 }
 
@@ -169,16 +186,17 @@ export class FintectureClient implements FintectureApi {
               httpStatus: result.status,
               requestId: result.requestId,
             },
-            { retryDelayMs: this.#ambiguousRetryDelayMs() },
           ),
       );
       const attributes = body.data?.attributes;
+      const states = this.#classified('create', body.meta.status, attributes?.transfer_state);
       return {
         sessionId: body.meta.session_id,
-        sessionStatus: body.meta.status,
+        sessionStatus: states.sessionStatus,
         connectUrl: body.meta.url ?? null,
-        transferState: attributes?.transfer_state ?? null,
+        transferState: states.transferState,
         endToEndId: attributes?.end_to_end_id ?? null,
+        unrecognised: states.unrecognised,
       };
     });
   }
@@ -195,7 +213,8 @@ export class FintectureClient implements FintectureApi {
         signal,
       );
       const body = this.#parse(PaymentResponseSchema, result, 'fetch');
-      return toPaymentRecord(
+      return this.#record(
+        'fetch',
         body.meta.session_id ?? body.data?.id ?? sessionId,
         body.meta,
         body.data?.attributes,
@@ -205,6 +224,7 @@ export class FintectureClient implements FintectureApi {
 
   async listPayments(query: ListPaymentsQuery, signal?: AbortSignal): Promise<PaymentPage> {
     return this.#observed(async () => {
+      // `page[size]` and the filters are hints (§5): the caller's search must be right when they are ignored.
       const params: [string, string][] = [];
       if (query.state !== undefined) params.push(['filter[state]', query.state]);
       if (query.endToEndId !== undefined) params.push(['filter[end_to_end_id]', query.endToEndId]);
@@ -214,12 +234,23 @@ export class FintectureClient implements FintectureApi {
         signal,
       );
       const body = this.#parse(PaymentListResponseSchema, result, 'list');
-      return {
-        items: body.data.map((item) =>
-          toPaymentRecord(item.meta.session_id ?? item.id ?? '', item.meta, item.attributes),
-        ),
-        totalPages: body.meta?.totalPages ?? null,
-      };
+      const items: PaymentRecord[] = [];
+      const unreadable: PaymentPage['unreadable'] = [];
+      for (const entry of body.data) {
+        const parsed = PaymentListItemSchema.safeParse(entry);
+        if (parsed.success) {
+          const item = parsed.data;
+          items.push(
+            this.#record('list', item.meta?.session_id ?? item.id ?? '', item.meta, item.attributes),
+          );
+          continue;
+        }
+        // Another application's session, a pay-in, a shape from a newer API version: skipped and counted.
+        this.#metrics.skippedListEntry();
+        const text = JSON.stringify(entry) ?? '';
+        unreadable.push({ mentions: (needle) => text.toUpperCase().includes(needle.toUpperCase()) });
+      }
+      return { items, unreadable, totalPages: body.meta?.totalPages ?? null };
     });
   }
 
@@ -244,9 +275,64 @@ export class FintectureClient implements FintectureApi {
         }
         throw error;
       }
-      const body = result.bodyText.trim() === '' ? null : this.#parse(CancelResponseSchema, result, 'cancel');
-      return { accepted: true, sessionStatus: body?.meta?.status ?? null };
+      // The PATCH was accepted whatever its body says: an unreadable body must not turn it into a failure.
+      const body =
+        result.bodyText.trim() === ''
+          ? null
+          : (() => {
+              try {
+                return this.#parse(CancelResponseSchema, result, 'cancel');
+              } catch {
+                return null;
+              }
+            })();
+      return {
+        accepted: true,
+        sessionStatus: this.#classified('cancel', body?.meta?.status, null).sessionStatus,
+      };
     });
+  }
+
+  /** Splits known from unrecognised states, counting each unrecognised value by the field it was in. */
+  #classified(
+    operation: FintectureOperation,
+    session: string | null | undefined,
+    transfer: string | null | undefined,
+  ) {
+    const states = classifyStates(session, transfer);
+    if (states.unrecognised?.sessionStatus)
+      this.#metrics.unrecognisedState(operation, 'session_status', states.unrecognised.sessionStatus);
+    if (states.unrecognised?.transferState)
+      this.#metrics.unrecognisedState(operation, 'transfer_state', states.unrecognised.transferState);
+    return states;
+  }
+
+  #record(
+    operation: FintectureOperation,
+    sessionId: string,
+    meta:
+      | { status?: string | null; url?: string | null; state?: string | null; type?: string | null }
+      | null
+      | undefined,
+    attributes: PaymentAttributes | null | undefined,
+  ): PaymentRecord {
+    const states = this.#classified(operation, meta?.status, attributes?.transfer_state);
+    return {
+      sessionId,
+      sessionStatus: states.sessionStatus,
+      transferState: states.transferState,
+      unrecognised: states.unrecognised,
+      transferReason: attributes?.transfer_reason ?? null,
+      amount: attributes?.amount ?? null,
+      currency: attributes?.currency ?? null,
+      communication: attributes?.communication ?? null,
+      endToEndId: attributes?.end_to_end_id ?? null,
+      executionDate: attributes?.execution_date ?? null,
+      scheme: attributes?.scheme ?? attributes?.payment_scheme ?? null,
+      state: attributes?.state ?? meta?.state ?? null,
+      connectUrl: meta?.url ?? null,
+      type: meta?.type ?? null,
+    };
   }
 
   /** Counts a typed failure by the operation it happened in (a token failure during a create is `token`). */
@@ -263,7 +349,7 @@ export class FintectureClient implements FintectureApi {
   async #signedCall(
     exchange: Omit<
       HttpExchange,
-      'authorization' | 'signed' | 'timeoutMs' | 'signal' | 'ambiguousRetryDelayMs'
+      'authorization' | 'signed' | 'timeoutMs' | 'signal'
     >,
     signal: AbortSignal | undefined,
   ): Promise<HttpResult> {
@@ -273,7 +359,6 @@ export class FintectureClient implements FintectureApi {
         authorization: new Secret(`Bearer ${token.value.reveal()}`),
         signed: true,
         timeoutMs: this.#config.requestTimeoutMs,
-        ambiguousRetryDelayMs: this.#ambiguousRetryDelayMs(),
         signal,
       });
     let token = await this.#tokens.getToken(signal);
@@ -289,15 +374,9 @@ export class FintectureClient implements FintectureApi {
         operation: exchange.operation,
         mutating: exchange.mutating,
         now: this.#clock.now(),
-        ambiguousRetryDelayMs: this.#ambiguousRetryDelayMs(),
       });
     }
     return result;
-  }
-
-  /** `0` means "no override": the workflow's retry policy decides. */
-  #ambiguousRetryDelayMs(): number | undefined {
-    return this.#config.ambiguousRetryDelayMs > 0 ? this.#config.ambiguousRetryDelayMs : undefined;
   }
 
   async #requestToken(): Promise<{ accessToken: string; expiresInSeconds: number }> {
@@ -357,25 +436,4 @@ function pathSegment(sessionId: string, operation: FintectureOperation): string 
     throw new FintectureValidationError(['session_id'], { operation });
   }
   return sessionId;
-}
-
-function toPaymentRecord(
-  sessionId: string,
-  meta: { status: SessionStatus; url?: string | null; state?: string | null },
-  attributes: PaymentAttributes | null | undefined,
-): PaymentRecord {
-  return {
-    sessionId,
-    sessionStatus: meta.status,
-    transferState: attributes?.transfer_state ?? null,
-    transferReason: attributes?.transfer_reason ?? null,
-    amount: attributes?.amount ?? null,
-    currency: attributes?.currency ?? null,
-    communication: attributes?.communication ?? null,
-    endToEndId: attributes?.end_to_end_id ?? null,
-    executionDate: attributes?.execution_date ?? null,
-    scheme: attributes?.scheme ?? attributes?.payment_scheme ?? null,
-    state: attributes?.state ?? meta.state ?? null,
-    connectUrl: meta.url ?? null,
-  };
 }

@@ -30,8 +30,6 @@ export interface HttpExchange {
    * connection after sending) that is an ambiguous outcome, not just unavailability.
    */
   mutating: boolean;
-  /** Delay before retrying a mutating call whose outcome is unknown (see `FintectureConfig`). */
-  ambiguousRetryDelayMs?: number;
   timeoutMs: number;
   /** The activity's cancellation signal: aborts the call in flight. */
   signal?: AbortSignal;
@@ -198,7 +196,7 @@ function transportFailure(
   if (timedOut) {
     const reason = `no complete answer within ${exchange.timeoutMs} ms`;
     return exchange.mutating
-      ? new FintectureAmbiguousOutcomeError(reason, context, { retryDelayMs: exchange.ambiguousRetryDelayMs })
+      ? new FintectureAmbiguousOutcomeError(reason, context)
       : new FintectureUnavailableError(reason, context);
   }
   const codes = errorCodes(error);
@@ -208,9 +206,6 @@ function transportFailure(
   }
   const reason = `connection failed after sending${codes.length ? ` (${codes.join(', ')})` : ''}`;
   return exchange.mutating
-    ? new FintectureAmbiguousOutcomeError(reason, context, {
-        cause,
-        retryDelayMs: exchange.ambiguousRetryDelayMs,
-      })
+    ? new FintectureAmbiguousOutcomeError(reason, context, { cause })
     : new FintectureUnavailableError(reason, context, { cause });
 }

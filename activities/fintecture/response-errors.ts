@@ -61,8 +61,6 @@ export interface ResponseErrorOptions {
   /** Whether an unknown outcome means the request may have been applied (create, cancel). */
   mutating: boolean;
   now: number;
-  /** Delay before retrying an ambiguous create, unless the server says otherwise. */
-  ambiguousRetryDelayMs?: number;
 }
 
 /** Maps a non-2xx answer to our taxonomy (`errors.ts`). */
@@ -87,7 +85,9 @@ export function errorFromResponse(result: HttpResult, options: ResponseErrorOpti
   const unknownOutcome = status === 408 || status >= 500 || status < 400;
   if (unknownOutcome && options.mutating) {
     return new FintectureAmbiguousOutcomeError(`answered ${status}`, context, {
-      retryDelayMs: retryAfter ?? options.ambiguousRetryDelayMs,
+      // The wait for a late commit happens in the next attempt itself (`createPayoutSession`): a
+      // `Retry-After` only ever adds to it.
+      retryDelayMs: retryAfter,
     });
   }
   if (unknownOutcome)

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { SESSION_STATUSES, TRANSFER_STATES } from '../../domain/payout-snapshot';
 
 /**
  * Zod schemas for what Fintecture sends back. Loose objects: unknown fields are kept out of our types but
  * never fail a parse. Tolerant of the documented variations (fintecture-api.md §4, §5): `scheme` or
- * `payment_scheme`, 200 or 201, `data` present or not, amounts as strings or numbers.
+ * `payment_scheme`, 200 or 201, `data` present or not, amounts as strings or numbers, the scenario-1 create
+ * answer without `status`. Statuses are read as text: status lists grow (§9), and an unknown value must
+ * never make a response unreadable — it is classified afterwards (`statuses.ts`).
  */
 
 const text = z.string();
@@ -36,8 +37,8 @@ export const ErrorBodySchema = z.looseObject({
 });
 export type ErrorBody = z.output<typeof ErrorBodySchema>;
 
-export const SessionStatusSchema = z.enum(SESSION_STATUSES);
-export const TransferStateSchema = z.enum(TRANSFER_STATES);
+/** A status as sent; anything that is not a short text counts as absent rather than failing the read. */
+const statusText = z.string().nullish().catch(null);
 
 export const PaymentAttributesSchema = z.looseObject({
   amount,
@@ -47,7 +48,7 @@ export const PaymentAttributesSchema = z.looseObject({
   execution_date: optionalText,
   scheme: optionalText,
   payment_scheme: optionalText,
-  transfer_state: TransferStateSchema.nullish(),
+  transfer_state: statusText,
   transfer_reason: optionalText,
   // Not documented on reads; matched when present (reconciliation).
   state: optionalText,
@@ -56,7 +57,7 @@ export type PaymentAttributes = z.output<typeof PaymentAttributesSchema>;
 
 const SessionMetaSchema = z.looseObject({
   session_id: text.min(1).optional(),
-  status: SessionStatusSchema,
+  status: statusText,
   type: optionalText,
   url: optionalText,
   method: optionalText,
@@ -89,23 +90,27 @@ export const PaymentListItemSchema = z
     id: optionalText,
     type: optionalText,
     attributes: PaymentAttributesSchema.nullish(),
-    meta: SessionMetaSchema,
+    meta: SessionMetaSchema.nullish(),
   })
-  .refine((item) => Boolean(item.meta.session_id ?? item.id), 'has no session id');
+  .refine((item) => Boolean(item.meta?.session_id ?? item.id), 'has no session id');
 export type PaymentListItem = z.output<typeof PaymentListItemSchema>;
 
+/**
+ * `GET /pis/v2/payments` (undocumented answer, §5): only the envelope is checked here. Each entry is parsed
+ * on its own with `PaymentListItemSchema`, so one entry we cannot read is skipped, never fatal.
+ */
 export const PaymentListResponseSchema = z.looseObject({
-  data: z.array(PaymentListItemSchema),
+  data: z.array(z.unknown()),
   meta: z
     .looseObject({
-      totalPages: z.coerce.number().int().nonnegative().optional(),
-      total: z.coerce.number().int().nonnegative().optional(),
+      totalPages: z.coerce.number().int().nonnegative().optional().catch(undefined),
     })
-    .nullish(),
+    .nullish()
+    .catch(null),
 });
 export type PaymentListResponse = z.output<typeof PaymentListResponseSchema>;
 
 /** `PATCH /pis/v2/payments/{id}` → 2xx: the body is undocumented, so anything (or nothing) is accepted. */
 export const CancelResponseSchema = z
-  .looseObject({ meta: z.looseObject({ status: SessionStatusSchema.optional() }).nullish() })
+  .looseObject({ meta: z.looseObject({ status: statusText }).nullish() })
   .nullish();

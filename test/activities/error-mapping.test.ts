@@ -39,7 +39,7 @@ function failureOf(error: unknown): ApplicationFailure {
 
 describe('mapping Fintecture answers to typed failures', () => {
   const read = { operation: 'fetch' as const, mutating: false, now: NOW };
-  const create = { operation: 'create' as const, mutating: true, now: NOW, ambiguousRetryDelayMs: 7000 };
+  const create = { operation: 'create' as const, mutating: true, now: NOW };
 
   it.each([
     [400, read, FintectureValidationError, 'FintectureValidationFailed', false],
@@ -112,8 +112,8 @@ describe('mapping Fintecture answers to typed failures', () => {
     }
   });
 
-  it('delays the retry of an ambiguous create so a slow commit can land before reconciliation', () => {
-    expect(failureOf(errorFromResponse(answer(500), create)).nextRetryDelay).toBe(7000);
+  it('leaves the late-commit wait of an ambiguous create to the next attempt; Retry-After only adds to it', () => {
+    expect(failureOf(errorFromResponse(answer(500), create)).nextRetryDelay).toBeUndefined();
     expect(failureOf(errorFromResponse(answer(503, {}, { 'retry-after': '2' }), create)).nextRetryDelay).toBe(
       2000,
     );

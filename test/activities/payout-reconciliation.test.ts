@@ -3,103 +3,188 @@ import {
   type PaymentPage,
   type PaymentRecord,
 } from '../../activities/fintecture/client';
-import { findPayoutSession } from '../../activities/payout-reconciliation';
-import { payoutReferencesFor } from '../../activities/payout-references';
+import { FintectureNotFoundError } from '../../activities/fintecture/errors';
+import { searchOrderSessions } from '../../activities/payout-reconciliation';
+import {
+  carriesReference,
+  communicationWithReference,
+  payoutReferencesFor,
+} from '../../activities/payout-references';
 
 const ours = payoutReferencesFor('order-1');
+const theirs = payoutReferencesFor('order-2');
 
+let nextId = 0;
 function payment(overrides: Partial<PaymentRecord>): PaymentRecord {
+  nextId += 1;
   return {
-    sessionId: 'other',
+    sessionId: `s${nextId}`,
     sessionStatus: 'iban_required',
     transferState: null,
     transferReason: null,
     amount: '1.00',
     currency: 'EUR',
-    communication: null,
-    endToEndId: 'someone-else',
+    communication: communicationWithReference('Refund', theirs),
+    endToEndId: 'fintecture-own',
     executionDate: null,
     scheme: null,
     state: null,
     connectUrl: null,
+    type: 'RequestForPayout',
+    unrecognised: null,
     ...overrides,
   };
 }
 
-/** A list endpoint that ignores filters and serves `all` in pages. */
-function unfilteredList(all: PaymentRecord[], withTotalPages = true) {
+const mine = (overrides: Partial<PaymentRecord> = {}) =>
+  payment({ communication: communicationWithReference('Refund order 1', ours), ...overrides });
+
+/**
+ * A list endpoint as Fintecture may serve it: it ignores filters and `page[size]`, pages `all` with its own
+ * fixed size and sends no page count.
+ */
+function documentedList(all: PaymentRecord[], ownPageSize = 3, unreadable: Record<number, string[]> = {}) {
   const queries: ListPaymentsQuery[] = [];
   return {
     queries,
     async listPayments(query: ListPaymentsQuery): Promise<PaymentPage> {
       queries.push(query);
-      const start = (query.pageNumber - 1) * query.pageSize;
+      const start = (query.pageNumber - 1) * ownPageSize;
       return {
-        items: all.slice(start, start + query.pageSize),
-        totalPages: withTotalPages ? Math.ceil(all.length / query.pageSize) : null,
+        items: all.slice(start, start + ownPageSize),
+        unreadable: (unreadable[query.pageNumber] ?? []).map((text) => ({
+          mentions: (needle: string) => text.includes(needle),
+        })),
+        totalPages: null,
       };
     },
   };
 }
 
-const options = { mode: 'full' as const, maxPages: 10, pageSize: 2 };
+const options = { maxPages: 10, pageSizeHint: 100 };
 
-describe('finding the session an earlier attempt may have created (unit)', () => {
-  it('sends the filters, and matches locally by end-to-end ID across pages', async () => {
-    const list = unfilteredList([
+describe('finding an order’s sessions with documented fields only (unit)', () => {
+  it('reads to the end of the list, whatever page size it asked for, and finds the session by its reference', async () => {
+    const list = documentedList([
       payment({}),
       payment({}),
       payment({}),
-      payment({ sessionId: 'mine', endToEndId: ours.endToEndId }),
+      mine({ sessionId: 'mine' }),
+      payment({}),
     ]);
-    const result = await findPayoutSession(list, ours, options);
-    expect(result).toMatchObject({ outcome: 'found', session: { sessionId: 'mine' }, pagesRead: 2 });
-    expect(list.queries[0]).toEqual({
-      state: ours.state,
-      endToEndId: ours.endToEndId,
-      pageNumber: 1,
-      pageSize: 2,
-    });
+    const result = await searchOrderSessions(list, ours, options);
+    expect(result.outcome).toBe('complete');
+    expect(result.candidates.map((c) => c.sessionId)).toEqual(['mine']);
+    // Pages 1 and 2 hold sessions, page 3 is empty: the end.
+    expect(result.pagesRead).toBe(3);
+    expect(list.queries.map((q) => q.pageNumber)).toEqual([1, 2, 3]);
+    // No filter is sent: an honoured filter on a value Fintecture does not keep would hide our session.
+    expect(list.queries[0]).toEqual({ pageNumber: 1, pageSize: 100 });
   });
 
-  it('does not take a session with our end-to-end ID but another state', async () => {
-    const list = unfilteredList([payment({ endToEndId: ours.endToEndId, state: 'payout-other' })]);
-    expect((await findPayoutSession(list, ours, options)).outcome).toBe('absent');
-  });
-
-  it('matches on state when the end-to-end ID is not shown', async () => {
-    const list = unfilteredList([payment({ sessionId: 'mine', endToEndId: null, state: ours.state })]);
-    expect(await findPayoutSession(list, ours, options)).toMatchObject({ outcome: 'found' });
-  });
-
-  it('finds the end without totalPages: a short page is the last', async () => {
-    const list = unfilteredList([payment({}), payment({}), payment({})], false);
-    expect(await findPayoutSession(list, ours, options)).toEqual({ outcome: 'absent', pagesRead: 2 });
-  });
-
-  it('is inconclusive at the page limit', async () => {
-    const list = unfilteredList(Array.from({ length: 9 }, () => payment({})));
-    expect(await findPayoutSession(list, ours, { ...options, maxPages: 3 })).toEqual({
-      outcome: 'inconclusive',
-      pagesRead: 3,
-    });
-  });
-
-  it('is inconclusive, not absent, when a payment shows neither reference (it could be ours)', async () => {
-    const list = unfilteredList([payment({}), payment({ endToEndId: null, state: null })]);
-    expect((await findPayoutSession(list, ours, options)).outcome).toBe('inconclusive');
-  });
-
-  it('reads one page only in quick mode (first attempt)', async () => {
-    const list = unfilteredList([
-      payment({}),
-      payment({}),
-      payment({ sessionId: 'mine', endToEndId: ours.endToEndId }),
+  it('does not take our end_to_end_id or state for proof: only the reference in the communication counts', async () => {
+    const list = documentedList([
+      payment({ endToEndId: ours.endToEndId, state: ours.state, sessionId: 'lookalike' }),
     ]);
-    expect(await findPayoutSession(list, ours, { ...options, mode: 'quick' })).toEqual({
-      outcome: 'absent',
-      pagesRead: 1,
+    const result = await searchOrderSessions(list, ours, options);
+    expect(result).toMatchObject({ outcome: 'complete', candidates: [] });
+  });
+
+  it('ignores pay-ins and sessions of the same amount with another reference', async () => {
+    const list = documentedList([
+      payment({ type: 'PayByBank', communication: communicationWithReference('x', ours) }),
+      payment({ amount: '1.00', communication: 'Refund order 1' }),
+      mine({ sessionId: 'mine', type: null }),
+    ]);
+    const result = await searchOrderSessions(list, ours, options);
+    expect(result.candidates.map((c) => c.sessionId)).toEqual(['mine']);
+  });
+
+  it('returns every candidate: two sessions with the reference are both reported', async () => {
+    const list = documentedList([
+      mine({ sessionId: 'a' }),
+      payment({}),
+      payment({}),
+      payment({}),
+      mine({ sessionId: 'b' }),
+    ]);
+    const result = await searchOrderSessions(list, ours, options);
+    expect(result.outcome).toBe('complete');
+    expect(result.candidates.map((c) => c.sessionId).sort()).toEqual(['a', 'b']);
+  });
+
+  it('is incomplete when the bound is reached before the end of the list', async () => {
+    const list = documentedList(Array.from({ length: 12 }, () => payment({})));
+    const result = await searchOrderSessions(list, ours, { ...options, maxPages: 2 });
+    expect(result).toMatchObject({ outcome: 'incomplete', candidates: [], pagesRead: 2 });
+  });
+
+  it('is incomplete when the API ignores page[number] (the same page again)', async () => {
+    const first = [payment({}), payment({})];
+    const list = {
+      async listPayments(): Promise<PaymentPage> {
+        return { items: first, unreadable: [], totalPages: null };
+      },
+    };
+    const result = await searchOrderSessions(list, ours, options);
+    expect(result).toMatchObject({ outcome: 'incomplete', pagesRead: 2 });
+  });
+
+  it('skips unreadable entries, but one that mentions our reference makes absence unproven', async () => {
+    const sessions = [payment({}), payment({})];
+    const harmless = documentedList(sessions, 3, { 1: ['{"meta":null,"attributes":"PO-ZZZZZZZZZZZZ"}'] });
+    expect(await searchOrderSessions(harmless, ours, options)).toMatchObject({ outcome: 'complete' });
+    const suspicious = documentedList(sessions, 3, {
+      1: [`{"attributes":"Refund ${ours.communicationReference}"}`],
     });
-    expect(list.queries).toHaveLength(1);
+    expect(await searchOrderSessions(suspicious, ours, options)).toMatchObject({ outcome: 'incomplete' });
+  });
+
+  it('takes a 404 past page 1 as the end of the list, and rethrows one on page 1', async () => {
+    const notFound = () => new FintectureNotFoundError({ operation: 'list', httpStatus: 404 });
+    const endsWith404 = {
+      async listPayments(query: ListPaymentsQuery): Promise<PaymentPage> {
+        if (query.pageNumber > 1) throw notFound();
+        return { items: [mine({ sessionId: 'mine' })], unreadable: [], totalPages: null };
+      },
+    };
+    expect(await searchOrderSessions(endsWith404, ours, options)).toMatchObject({
+      outcome: 'complete',
+      candidates: [{ sessionId: 'mine' }],
+    });
+    const missing = {
+      async listPayments(): Promise<PaymentPage> {
+        throw notFound();
+      },
+    };
+    await expect(searchOrderSessions(missing, ours, options)).rejects.toBeInstanceOf(FintectureNotFoundError);
+  });
+
+  it('sees every session when new ones arrive at the front while it pages (newest first)', async () => {
+    const all = [payment({}), payment({}), mine({ sessionId: 'mine' }), payment({}), payment({})];
+    const list = {
+      async listPayments(query: ListPaymentsQuery): Promise<PaymentPage> {
+        // Two new sessions land before each page: entries shift onto later pages.
+        all.unshift(payment({}), payment({}));
+        const start = (query.pageNumber - 1) * 3;
+        return { items: all.slice(start, start + 3), unreadable: [], totalPages: null };
+      },
+    };
+    const result = await searchOrderSessions(list, ours, options);
+    expect(result.candidates.map((c) => c.sessionId)).toEqual(['mine']);
+  });
+});
+
+describe('the order reference in the communication', () => {
+  it('is derived from the order ID alone, fits SEPA, and is found case- and space-insensitively', () => {
+    expect(payoutReferencesFor('order-1')).toEqual(ours);
+    expect(ours.communicationReference).toMatch(/^PO-[A-Z2-7]{12}$/);
+    expect(theirs.communicationReference).not.toBe(ours.communicationReference);
+    const sent = communicationWithReference('  MyShop REFUND Order 1 ', ours);
+    expect(sent).toBe(`MyShop REFUND Order 1 ${ours.communicationReference}`);
+    expect(carriesReference(sent.toLowerCase(), ours)).toBe(true);
+    expect(carriesReference(sent.replace('-', '- '), ours)).toBe(true);
+    expect(carriesReference(sent, theirs)).toBe(false);
+    expect(carriesReference(null, ours)).toBe(false);
   });
 });
