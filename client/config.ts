@@ -37,8 +37,19 @@ export interface WebhookConfig {
   readonly appId: string;
   /** Decrypts the webhook signatures (fintecture-api.md §7). */
   readonly privateKey: Secret<KeyObject>;
+  /** How far ahead of our clock a webhook's `Date` may be (clock skew). */
   readonly dateToleranceSeconds: number;
+  /** How old a webhook's `Date` may be (`WEBHOOK_MAX_AGE_SECONDS`). */
+  readonly maxAgeSeconds: number;
 }
+
+/**
+ * A genuine delivery may be late by Fintecture's console offset (up to 60 min) plus 10 retries with
+ * exponentially growing delays, and nothing says the `Date` is re-stamped (fintecture-api.md §7). The
+ * retry schedule is not documented: doubling from 1 min, 10 retries span ≈ 17 h, so 24 h covers it with
+ * margin. A long window is safe: a webhook only prompts a read (G4), and X-Request-ID dedupe stops repeats.
+ */
+export const DEFAULT_WEBHOOK_MAX_AGE_SECONDS = 86_400;
 
 export interface IngressConfig extends ClientConfig {
   readonly host: string;
@@ -106,7 +117,9 @@ const ingressShape = {
       return z.NEVER;
     }
   }),
+  // Future Dates only (clock skew); how old a Date may be is WEBHOOK_MAX_AGE_SECONDS.
   WEBHOOK_DATE_TOLERANCE_SECONDS: integer(1, 3600, 300),
+  WEBHOOK_MAX_AGE_SECONDS: integer(60, 7 * 86_400, DEFAULT_WEBHOOK_MAX_AGE_SECONDS),
   // Keyed by the socket's IP: behind a load balancer every request shares one bucket, so the defaults are
   // generous; set them per deployment.
   INGRESS_RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000, 6000),
@@ -166,6 +179,7 @@ export function loadIngressConfig(env: Record<string, string | undefined> = proc
       appId: settings.FINTECTURE_APP_ID,
       privateKey: settings.FINTECTURE_PRIVATE_KEY,
       dateToleranceSeconds: settings.WEBHOOK_DATE_TOLERANCE_SECONDS,
+      maxAgeSeconds: settings.WEBHOOK_MAX_AGE_SECONDS,
     }),
     rateLimit: Object.freeze({
       perMinute: settings.INGRESS_RATE_LIMIT_PER_MINUTE,

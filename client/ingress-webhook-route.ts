@@ -20,7 +20,7 @@ type WebhookOutcome = SignalOutcome | 'ignored';
 
 /**
  * `POST /webhooks/fintecture`: verify on the raw body, then signal the payout's workflow, and answer 2xx only
- * once Temporal holds the signal (G3). A forged or stale webhook touches nothing (G4).
+ * once Temporal holds the signal (G3). A forged webhook touches nothing; a verified one only prompts a read (G4).
  */
 export function registerWebhookRoute(app: FastifyInstance, context: IngressContext): void {
   const { payouts, logger, metrics, recentEvents, clock } = context;
@@ -28,11 +28,12 @@ export function registerWebhookRoute(app: FastifyInstance, context: IngressConte
   const inFlight = new Map<string, Promise<WebhookOutcome>>();
 
   async function forward(webhook: VerifiedWebhook): Promise<WebhookOutcome> {
-    const { fields, requestId } = webhook;
+    const { fields, requestId, eventId } = webhook;
     const orderId = orderIdFromState(fields.state);
     const sessionId =
       fields.session_id && SESSION_ID_PATTERN.test(fields.session_id) ? fields.session_id : null;
     const logFields = {
+      eventId,
       requestId,
       orderId,
       sessionId,
@@ -46,7 +47,7 @@ export function registerWebhookRoute(app: FastifyInstance, context: IngressConte
     const event: PayoutEvent = {
       source: 'webhook',
       sessionId,
-      eventId: requestId,
+      eventId,
       receivedAt: clock().toISOString(),
     };
     const status = codeOrUndefined(fields.status);
@@ -76,9 +77,13 @@ export function registerWebhookRoute(app: FastifyInstance, context: IngressConte
         webhook = verifyFintectureWebhook({
           rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
           headers: headersFromRawHeaders(request.raw.rawHeaders),
+          // The request line as it reached us: `(request-target)` covers it byte for byte. A proxy that
+          // rewrites the path in front of the ingress makes such webhooks fail (closed).
+          request: { method: request.raw.method ?? '', target: request.raw.url ?? '' },
           appId: context.config.webhook.appId,
           privateKey: context.config.webhook.privateKey.reveal(),
-          toleranceSeconds: context.config.webhook.dateToleranceSeconds,
+          maxAgeSeconds: context.config.webhook.maxAgeSeconds,
+          futureToleranceSeconds: context.config.webhook.dateToleranceSeconds,
           now: clock(),
         });
       } catch (error) {
@@ -89,25 +94,27 @@ export function registerWebhookRoute(app: FastifyInstance, context: IngressConte
       }
       metrics.webhooks.inc({ result: 'verified' });
 
-      const { requestId } = webhook;
-      if (recentEvents.has(requestId)) {
+      // Retries of one delivery share the event ID (X-Request-ID, or the signed Date + Digest without
+      // one): acknowledged again, not signalled again. Freshness is not the guard here, this is (§7).
+      const { eventId, requestId } = webhook;
+      if (recentEvents.has(eventId)) {
         metrics.signals.inc({ source: 'webhook', outcome: 'duplicate' });
-        logger.info('webhook_duplicate', { requestId });
+        logger.info('webhook_duplicate', { eventId, requestId });
         return reply.send({ received: true, outcome: 'duplicate' });
       }
-      let pending = inFlight.get(requestId);
+      let pending = inFlight.get(eventId);
       if (!pending) {
-        pending = forward(webhook).finally(() => inFlight.delete(requestId));
-        inFlight.set(requestId, pending);
+        pending = forward(webhook).finally(() => inFlight.delete(eventId));
+        inFlight.set(eventId, pending);
       }
       try {
         const outcome = await pending;
-        recentEvents.remember(requestId);
+        recentEvents.remember(eventId);
         return reply.send({ received: true, outcome });
       } catch (error) {
         if (error instanceof TemporalUnavailableError) {
           metrics.signals.inc({ source: 'webhook', outcome: 'unavailable' });
-          logger.warn('webhook_not_acknowledged', { requestId, ...errorFields(error) });
+          logger.warn('webhook_not_acknowledged', { eventId, requestId, ...errorFields(error) });
           // Not acknowledged: Fintecture retries, and the event is not lost (G3).
           return reply.code(503).header('retry-after', '5').send({ error: 'temporarily_unavailable' });
         }

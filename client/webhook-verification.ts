@@ -10,11 +10,11 @@ import {
 import { constantTimeEqual } from './constant-time';
 
 /**
- * Verifies a Fintecture webhook (fintecture-api.md §7). Fintecture's "signature" is an ENCRYPTION of
- * `date: …\ndigest: …\nx-request-id: …` with our PUBLIC key (RSA-OAEP, SHA-1): we decrypt it with our
- * private key and compare it with the headers we received. Anything unexpected is a rejection (fail closed).
- * A verified webhook is still only a prompt to look the payment up: anyone holding our public key can
- * produce one (G4).
+ * Verifies a Fintecture webhook (fintecture-api.md §7). Fintecture's "signature" is an ENCRYPTION of the
+ * signing string (`name: value` lines of the headers its `headers="…"` list names, in that order) with our
+ * PUBLIC key (RSA-OAEP, SHA-1): we decrypt it with our private key and compare it with the string rebuilt
+ * from what we received. Anything unexpected is a rejection (fail closed). A verified webhook is still only
+ * a prompt to look the payment up: anyone holding our public key can produce one (G4).
  *
  * Independent of sandbox/: the tests check this module against the sandbox and the official SDK.
  */
@@ -27,6 +27,7 @@ export type WebhookVerificationFailure =
   | 'key_id_mismatch'
   | 'unsupported_algorithm'
   | 'unsigned_headers'
+  | 'unsupported_pseudo_header'
   | 'malformed_date'
   | 'stale_date'
   | 'future_date'
@@ -49,6 +50,17 @@ export class WebhookVerificationError extends Error {
 /** Header values as Node gives them; an array means the header was sent more than once. */
 export type WebhookHeaders = Record<string, string | readonly string[] | undefined>;
 
+/** The request line as received, which `(request-target)` covers. */
+export interface WebhookRequestLine {
+  /** The HTTP method, any case (`POST`). */
+  method: string;
+  /**
+   * Path and query exactly as on the request line (Fastify: `request.raw.url`). Never re-encoded: senders
+   * encode query strings differently, and any rewriting would break a genuine signature.
+   */
+  target: string;
+}
+
 export interface VerifyWebhookInput {
   /** The body bytes exactly as received: the Digest covers these, never a re-serialisation. */
   rawBody: Buffer;
@@ -57,24 +69,39 @@ export interface VerifyWebhookInput {
    * which would hide a repetition.
    */
   headers: WebhookHeaders;
+  /** Needed when the signed-header list names `(request-target)`. */
+  request: WebhookRequestLine;
   appId: string;
   /** Our application's private key: the only way to read the signature. */
   privateKey: KeyObject;
-  /** How far `Date` may be from `now`, either way (each retry is signed afresh). */
-  toleranceSeconds: number;
+  /**
+   * How old `Date` may be. A genuine delivery can be late by the console offset (up to 60 min) plus 10
+   * retries, and nothing says `Date` is re-stamped; freshness is not what keeps us safe (§7).
+   */
+  maxAgeSeconds: number;
+  /** How far ahead of `now` `Date` may be: clock skew only. */
+  futureToleranceSeconds: number;
   now: Date;
 }
 
 export interface VerifiedWebhook {
-  /** X-Request-ID: the same on every retry of one delivery, so it identifies the event. */
-  requestId: string;
+  /**
+   * Identifies the event across retries of one delivery: the X-Request-ID when sent (signed or not), else
+   * derived from the signed Date and Digest (`webhookEventIdFrom`).
+   */
+  eventId: string;
+  /** The X-Request-ID header, or null when Fintecture did not send one. */
+  requestId: string | null;
   date: Date;
   /** The body's fields (form-urlencoded or a flat JSON object), values as strings. */
   fields: Record<string, string>;
 }
 
-/** The headers Fintecture signs; a webhook whose signature leaves one of them out proves nothing. */
-const REQUIRED_SIGNED_HEADERS = ['date', 'digest', 'x-request-id'] as const;
+/** Without these in the list, the body or the delivery time would be unprotected: such a webhook proves nothing. */
+const MANDATORY_SIGNED_HEADERS = ['date', 'digest'] as const;
+/** What Fintecture documents and sends (§7); the default of `signWebhookForTests`. */
+const DEFAULT_SIGNED_HEADERS = ['date', 'digest', 'x-request-id'] as const;
+const REQUEST_TARGET = '(request-target)';
 const SIGNATURE_ALGORITHM = 'rsa-sha256';
 const DIGEST_PREFIX = 'SHA-256=';
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -87,35 +114,22 @@ const HEADER_NAME = /^[a-z0-9()-]+$/;
 /** Checks a webhook and returns what it says, or throws `WebhookVerificationError`. */
 export function verifyFintectureWebhook(input: VerifyWebhookInput): VerifiedWebhook {
   const headers = normalizeHeaders(input.headers);
-  const single = (name: string) => singleHeader(headers, name);
+  const signature = parseSignatureHeader(singleHeader(headers, 'signature'));
+  checkKeyIdAndAlgorithm(signature, input.appId);
+  checkSignedHeaderList(signature.headers);
+  // Every listed header, exactly once: a repetition could mean one value was checked and another acted on.
+  const signedValues = new Map(
+    signature.headers.map((name) => [name, signedValue(name, headers, input.request)] as const),
+  );
 
-  const signature = parseSignatureHeader(single('signature'));
-  for (const name of REQUIRED_SIGNED_HEADERS) single(name);
-
-  if (!constantTimeEqual(signature.keyId, input.appId)) {
-    throw new WebhookVerificationError('key_id_mismatch', 'Signature keyId is not our application ID');
-  }
-  if (signature.algorithm.toLowerCase() !== SIGNATURE_ALGORITHM) {
-    throw new WebhookVerificationError(
-      'unsupported_algorithm',
-      `Signature algorithm is not "${SIGNATURE_ALGORITHM}"`,
-    );
-  }
-  const unsigned = REQUIRED_SIGNED_HEADERS.filter((name) => !signature.headers.includes(name));
-  if (unsigned.length > 0) {
-    throw new WebhookVerificationError('unsigned_headers', `Signature does not cover ${unsigned.join(', ')}`);
-  }
-
-  const requestId = single('x-request-id');
-  if (!REQUEST_ID.test(requestId)) {
-    throw new WebhookVerificationError('malformed_header', 'X-Request-ID is not a request identifier');
-  }
-  const date = checkDate(single('date'), input.now, input.toleranceSeconds);
-  checkDigest(single('digest'), input.rawBody);
+  const requestId = optionalRequestId(headers);
+  const date = checkDate(signedValues.get('date')!, input);
+  const digest = signedValues.get('digest')!;
+  checkDigest(digest, input.rawBody);
 
   // Decryption last: it is the expensive step, and everything cheaper has been ruled out.
   const plaintext = decryptSignature(signature.signature, input.privateKey);
-  const expected = signature.headers.map((name) => `${name}: ${single(name)}`).join('\n');
+  const expected = buildSigningString(signature.headers, (name) => signedValues.get(name)!);
   if (!constantTimeEqual(plaintext, expected)) {
     throw new WebhookVerificationError(
       'signed_headers_mismatch',
@@ -123,7 +137,31 @@ export function verifyFintectureWebhook(input: VerifyWebhookInput): VerifiedWebh
     );
   }
 
-  return { requestId, date, fields: parseFields(input.rawBody, headers.get('content-type')?.[0]) };
+  return {
+    eventId: requestId ?? webhookEventIdFrom(signedValues.get('date')!, digest),
+    requestId,
+    date,
+    fields: parseFields(input.rawBody, headers.get('content-type')?.[0]),
+  };
+}
+
+/**
+ * The event ID of a webhook sent without X-Request-ID: SHA-256 over its signed Date and Digest. Retries of
+ * one delivery repeat both (the body is the same, and nothing says the Date is re-stamped); if Fintecture
+ * did re-stamp it, a retry would only cost one redundant signal, which prompts one more read (G4).
+ */
+export function webhookEventIdFrom(date: string, digest: string): string {
+  return `webhook-${createHash('sha256').update(`${date}\n${digest}`, 'utf8').digest('hex').slice(0, 40)}`;
+}
+
+/** `name: value` lines joined by `\n`, no trailing newline, in the listed order. */
+function buildSigningString(names: readonly string[], valueOf: (name: string) => string): string {
+  return names.map((name) => `${name}: ${valueOf(name)}`).join('\n');
+}
+
+/** `(request-target)`: lower-case method, a space, the target exactly as received. */
+function requestTargetValue(request: WebhookRequestLine): string {
+  return `${request.method.toLowerCase()} ${request.target}`;
 }
 
 /** Builds a header record from `IncomingMessage.rawHeaders`, keeping every repetition visible. */
@@ -163,6 +201,51 @@ function singleHeader(headers: Map<string, string[]>, name: string): string {
   return values[0]!;
 }
 
+/** The value a listed header contributes to the signing string: present exactly once, or refused. */
+function signedValue(name: string, headers: Map<string, string[]>, request: WebhookRequestLine): string {
+  return name === REQUEST_TARGET ? requestTargetValue(request) : singleHeader(headers, name);
+}
+
+/** X-Request-ID, signed or not, when sent: it names the event, so it must be one token, sent once. */
+function optionalRequestId(headers: Map<string, string[]>): string | null {
+  if (!headers.has('x-request-id')) return null;
+  const requestId = singleHeader(headers, 'x-request-id');
+  if (!REQUEST_ID.test(requestId)) {
+    throw new WebhookVerificationError('malformed_header', 'X-Request-ID is not a request identifier');
+  }
+  return requestId;
+}
+
+function checkKeyIdAndAlgorithm(signature: SignatureHeader, appId: string): void {
+  if (!constantTimeEqual(signature.keyId, appId)) {
+    throw new WebhookVerificationError('key_id_mismatch', 'Signature keyId is not our application ID');
+  }
+  if (signature.algorithm.toLowerCase() !== SIGNATURE_ALGORITHM) {
+    throw new WebhookVerificationError(
+      'unsupported_algorithm',
+      `Signature algorithm is not "${SIGNATURE_ALGORITHM}"`,
+    );
+  }
+}
+
+/**
+ * The list may change (§7), so any headers are accepted as long as the body and the date are covered. Of
+ * the pseudo-headers only `(request-target)` is known: we cannot rebuild another one, so it is refused.
+ */
+function checkSignedHeaderList(names: readonly string[]): void {
+  const unknown = names.filter((name) => name.startsWith('(') && name !== REQUEST_TARGET);
+  if (unknown.length > 0) {
+    throw new WebhookVerificationError(
+      'unsupported_pseudo_header',
+      `Signature lists an unsupported pseudo-header: ${unknown.join(', ')}`,
+    );
+  }
+  const unsigned = MANDATORY_SIGNED_HEADERS.filter((name) => !names.includes(name));
+  if (unsigned.length > 0) {
+    throw new WebhookVerificationError('unsigned_headers', `Signature does not cover ${unsigned.join(', ')}`);
+  }
+}
+
 interface SignatureHeader {
   keyId: string;
   algorithm: string;
@@ -194,7 +277,14 @@ function parseSignatureHeader(value: string): SignatureHeader {
   return { keyId: param('keyId'), algorithm: param('algorithm'), headers: signedHeaders, signature };
 }
 
-function checkDate(value: string, now: Date, toleranceSeconds: number): Date {
+/**
+ * `Date` may be old (late deliveries keep their Date, see `maxAgeSeconds`) but only slightly ahead: a
+ * clock can be a little fast, a delivery cannot come from the future.
+ */
+function checkDate(
+  value: string,
+  limits: Pick<VerifyWebhookInput, 'now' | 'maxAgeSeconds' | 'futureToleranceSeconds'>,
+): Date {
   // RFC 7231 IMF-fixdate, as Fintecture sends it; Date.parse alone would accept far looser text.
   if (!/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(value)) {
     throw new WebhookVerificationError('malformed_date', 'Date header is not an HTTP date');
@@ -203,17 +293,17 @@ function checkDate(value: string, now: Date, toleranceSeconds: number): Date {
   if (Number.isNaN(date.getTime())) {
     throw new WebhookVerificationError('malformed_date', 'Date header is not an HTTP date');
   }
-  const skewSeconds = (now.getTime() - date.getTime()) / 1000;
-  if (skewSeconds > toleranceSeconds) {
+  const ageSeconds = (limits.now.getTime() - date.getTime()) / 1000;
+  if (ageSeconds > limits.maxAgeSeconds) {
     throw new WebhookVerificationError(
       'stale_date',
-      `Date is ${Math.round(skewSeconds)}s old (tolerance ${toleranceSeconds}s)`,
+      `Date is ${Math.round(ageSeconds)}s old (maximum age ${limits.maxAgeSeconds}s)`,
     );
   }
-  if (-skewSeconds > toleranceSeconds) {
+  if (-ageSeconds > limits.futureToleranceSeconds) {
     throw new WebhookVerificationError(
       'future_date',
-      `Date is ${Math.round(-skewSeconds)}s ahead (tolerance ${toleranceSeconds}s)`,
+      `Date is ${Math.round(-ageSeconds)}s ahead (tolerance ${limits.futureToleranceSeconds}s)`,
     );
   }
   return date;
@@ -275,16 +365,34 @@ export interface SignWebhookForTestsInput {
   /** The receiver's public key (a private key works too: its public half is used). */
   publicKey: KeyObject | string;
   date?: Date;
-  requestId?: string;
+  /** Default: a fresh UUID. `null`: no X-Request-ID header at all. */
+  requestId?: string | null;
   contentType?: string;
+  /**
+   * The signed-header list, in order (default `date digest x-request-id`, as Fintecture documents). Names
+   * the headers this helper sends, or `(request-target)`.
+   */
+  signedHeaders?: readonly string[];
+  /** What `(request-target)` covers (default `POST /webhooks/fintecture`). */
+  request?: WebhookRequestLine;
 }
 
 /** Headers Fintecture would send with `body`, for tests and local tools. */
 export function signWebhookForTests(input: SignWebhookForTestsInput): Record<string, string> {
-  const date = (input.date ?? new Date()).toUTCString();
-  const digest = webhookBodyDigest(input.body);
-  const requestId = input.requestId ?? randomUUID();
-  const signingString = `date: ${date}\ndigest: ${digest}\nx-request-id: ${requestId}`;
+  const requestId = input.requestId === undefined ? randomUUID() : input.requestId;
+  const headers: Record<string, string> = {
+    'content-type': input.contentType ?? 'application/x-www-form-urlencoded',
+    date: (input.date ?? new Date()).toUTCString(),
+    digest: webhookBodyDigest(input.body),
+    ...(requestId === null ? {} : { 'x-request-id': requestId }),
+  };
+  const names = input.signedHeaders ?? DEFAULT_SIGNED_HEADERS;
+  const request = input.request ?? { method: 'POST', target: '/webhooks/fintecture' };
+  const signingString = buildSigningString(names, (name) => {
+    const value = name === REQUEST_TARGET ? requestTargetValue(request) : headers[name];
+    if (value === undefined) throw new Error(`signWebhookForTests does not send a ${name} header`);
+    return value;
+  });
   const key =
     typeof input.publicKey !== 'string' && input.publicKey.type === 'public'
       ? input.publicKey
@@ -293,13 +401,8 @@ export function signWebhookForTests(input: SignWebhookForTestsInput): Record<str
     { key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
     Buffer.from(signingString, 'utf8'),
   );
-  return {
-    'content-type': input.contentType ?? 'application/x-www-form-urlencoded',
-    date,
-    digest,
-    'x-request-id': requestId,
-    signature:
-      `keyId="${input.appId}",algorithm="${SIGNATURE_ALGORITHM}",` +
-      `headers="${REQUIRED_SIGNED_HEADERS.join(' ')}",signature="${encrypted.toString('base64')}"`,
-  };
+  headers.signature =
+    `keyId="${input.appId}",algorithm="${SIGNATURE_ALGORITHM}",` +
+    `headers="${names.join(' ')}",signature="${encrypted.toString('base64')}"`;
+  return headers;
 }

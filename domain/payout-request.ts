@@ -33,12 +33,12 @@ export const MAX_COMMUNICATION_LENGTH = SEPA_COMMUNICATION_LENGTH - PAYOUT_REFER
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
-const text = (max: number) =>
+const text = (max: number, tooLong = `must be at most ${max} characters`) =>
   z
     .string()
     .trim()
     .min(1, 'must not be empty')
-    .max(max, `must be at most ${max} characters`)
+    .max(max, tooLong)
     .refine((value) => !CONTROL_CHARACTERS.test(value), 'must not contain control characters');
 
 const PayeeSchema = z.strictObject({
@@ -70,8 +70,8 @@ export const PayoutRequestSchema = z
       .regex(AMOUNT_PATTERN, 'must be a decimal string with at most 2 decimals, e.g. "26.99"')
       .refine((value) => !AMOUNT_PATTERN.test(value) || /[1-9]/.test(value), 'must be greater than 0'),
     currency: z.enum(CURRENCIES),
-    communication: text(SEPA_COMMUNICATION_LENGTH).refine(
-      (value) => value.trim().length <= MAX_COMMUNICATION_LENGTH,
+    communication: text(
+      MAX_COMMUNICATION_LENGTH,
       `must be at most ${MAX_COMMUNICATION_LENGTH} characters: ${PAYOUT_REFERENCE_ROOM} of SEPA's ${SEPA_COMMUNICATION_LENGTH} are kept for the payout reference`,
     ),
     payee: PayeeSchema,

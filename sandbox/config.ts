@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { PROFILES } from './profile';
+import { ROTATE, signedHeadersSettingSchema } from './webhook-header-lists';
 
 /** How strictly signed routes check the Signature/Digest/Date headers (fintecture-api.md §3). */
 export const SIGNATURE_MODES = ['required', 'if-present', 'off'] as const;
@@ -14,9 +16,13 @@ const commaList = z
       .filter(Boolean),
   );
 
+/** The documented profile's fixed list page; large pages would hide the paging a client must do. */
+const LIST_PAGE_SIZE_MAX = 100;
+
 const int = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 
 const envSchema = z.object({
+  SANDBOX_PROFILE: z.enum(PROFILES).default('documented'),
   SANDBOX_PORT: int(4010),
   SANDBOX_HOST: z.string().default('127.0.0.1'),
   SANDBOX_PUBLIC_URL: z.url().optional(),
@@ -38,6 +44,8 @@ const envSchema = z.object({
   SANDBOX_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(1).default(20_000),
   SANDBOX_WEBHOOK_RETRIES: int(10),
   SANDBOX_WEBHOOK_RETRY_BASE_MS: int(1000),
+  SANDBOX_WEBHOOK_SIGNED_HEADERS: signedHeadersSettingSchema.default(ROTATE),
+  SANDBOX_LIST_PAGE_SIZE: z.coerce.number().int().min(1).max(LIST_PAGE_SIZE_MAX).default(10),
 });
 
 /** Every variable the sandbox reads. */
@@ -46,6 +54,8 @@ export const SANDBOX_ENV_KEYS: readonly string[] = Object.keys(envSchema.shape);
 /** Settings a test or a demo may change while the sandbox runs (`PATCH /_sandbox/config`). */
 export const runtimeSettingsSchema = z
   .object({
+    /** See sandbox/profile.ts. */
+    profile: z.enum(PROFILES),
     signatures: z.enum(SIGNATURE_MODES),
     dateToleranceSeconds: z.number().int().min(0),
     tokenTtlSeconds: z.number().int().min(1),
@@ -58,6 +68,10 @@ export const runtimeSettingsSchema = z
     webhookRetryBaseMs: z.number().int().min(0),
     /** `ignored` emulates an API that does not filter lists by state / end_to_end_id. */
     listFilters: z.enum(['honoured', 'ignored']),
+    /** Documented profile: the fixed page size of `GET /pis/v2/payments` (friendly honours `page[size]`). */
+    listPageSize: z.number().int().min(1).max(LIST_PAGE_SIZE_MAX),
+    /** `rotate` (the profile's choice) or a forced `headers="…"` list for every webhook, e.g. `date digest`. */
+    webhookSignedHeaders: signedHeadersSettingSchema,
   })
   .strict();
 
@@ -103,6 +117,7 @@ export function sandboxConfigFromEnv(env: NodeJS.ProcessEnv): SandboxConfig {
     redirectUris: e.SANDBOX_REDIRECT_URIS,
     webhookUrls: e.SANDBOX_WEBHOOK_URL,
     settings: {
+      profile: e.SANDBOX_PROFILE,
       signatures: e.SANDBOX_SIGNATURES,
       dateToleranceSeconds: e.SANDBOX_DATE_TOLERANCE_SECONDS,
       tokenTtlSeconds: e.SANDBOX_TOKEN_TTL_SECONDS,
@@ -114,6 +129,8 @@ export function sandboxConfigFromEnv(env: NodeJS.ProcessEnv): SandboxConfig {
       webhookRetries: e.SANDBOX_WEBHOOK_RETRIES,
       webhookRetryBaseMs: e.SANDBOX_WEBHOOK_RETRY_BASE_MS,
       listFilters: 'honoured',
+      listPageSize: e.SANDBOX_LIST_PAGE_SIZE,
+      webhookSignedHeaders: e.SANDBOX_WEBHOOK_SIGNED_HEADERS,
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { RuntimeSettings, SandboxConfig } from './config';
 import type { AppCredentials } from './credentials';
 import type { FaultBook } from './faults';
+import type { ForeignSessionBook } from './foreign-sessions';
 import type { PayoutLedger } from './ledger';
 import type { TokenAuthority } from './tokens';
 import type { WebhookDispatcher } from './webhook-dispatcher';
@@ -25,6 +26,8 @@ export interface SandboxContext {
   tokens: TokenAuthority;
   faults: FaultBook;
   ledger: PayoutLedger;
+  /** Sessions that are not the client's payouts; the Fintecture routes show them only when documented. */
+  foreign: ForeignSessionBook;
   webhooks: WebhookDispatcher;
   requestLog: RequestLogEntry[];
   log: (line: string) => void;

@@ -3,6 +3,7 @@ import { ApiError } from './api-error';
 import { runtimeSettingsSchema } from './config';
 import type { SandboxContext } from './context';
 import { faultSpecSchema } from './faults';
+import { foreignControlView } from './foreign-sessions';
 import { json, type Reply } from './http-io';
 import { bicProblem, ibanProblem, normalizeIban } from './bank-details';
 import { SESSION_STATUSES } from './ledger';
@@ -62,6 +63,7 @@ function publicInfo(ctx: SandboxContext) {
     baseUrl: ctx.baseUrl,
     appId: ctx.credentials.appId,
     signatures: ctx.settings.signatures,
+    profile: ctx.settings.profile,
     config: { ...ctx.settings, webhookUrls: ctx.webhookUrls, redirectUris: ctx.config.redirectUris },
   };
 }
@@ -80,6 +82,7 @@ export function handleControl(
     if (route === 'GET /info') return json(200, publicInfo(ctx));
     if (route === 'POST /reset') {
       ctx.ledger.reset();
+      ctx.foreign.reset();
       ctx.faults.clear();
       ctx.webhooks.reset();
       ctx.requestLog.length = 0;
@@ -104,6 +107,7 @@ export function handleControl(
       return json(200, { cleared: true });
     }
     if (route === 'GET /requests') return json(200, ctx.requestLog);
+    if (route === 'GET /foreign') return json(200, ctx.foreign.list().map(foreignControlView));
     if (route === 'GET /payouts') {
       const state = query.get('state') ?? undefined;
       return json(200, ctx.ledger.list({ state }).reverse().map(controlView));

@@ -2,8 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import { ApiError, badRequest, notFound } from './api-error';
 import type { SandboxContext } from './context';
 import { header, json, type Reply } from './http-io';
+import { documentedPaymentList, friendlyPaymentList } from './payment-list';
 import { parsePayoutRequest } from './payout-request';
-import { createdResponse, paymentListItem, paymentResource } from './representation';
+import { createdResponse, documentedResource, paymentResource, payoutRead } from './representation';
 import { SignatureRejected, verifyRequestSignature } from './request-signature';
 
 export type ApiRouteName = 'token' | 'create' | 'fetch' | 'list' | 'cancel';
@@ -60,14 +61,18 @@ export function authenticate(ctx: SandboxContext, request: ApiRequest): string {
   }
 }
 
-function pageParam(url: URL, name: string, fallback: number, max: number): number {
-  const raw = url.searchParams.get(name);
-  if (raw === null) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw badRequest('invalid_field', `The value or format of field [${name}] is incorrect: 1 to ${max}`);
+const documented = (ctx: SandboxContext) => ctx.settings.profile === 'documented';
+
+/** A session as `GET /pis/v2/payments/{id}` and the cancel answer show it, per profile. */
+function readOf(ctx: SandboxContext, sessionId: string) {
+  const payout = ctx.ledger.get(sessionId);
+  if (!documented(ctx)) {
+    if (!payout) throw notFound(`No payment session ${sessionId}`);
+    return paymentResource(payout);
   }
-  return value;
+  const read = payout ? payoutRead(payout) : ctx.foreign.get(sessionId)?.read;
+  if (!read) throw notFound(`No payment session ${sessionId}`);
+  return documentedResource(read);
 }
 
 export const API_ROUTES: ApiRoute[] = [
@@ -93,9 +98,11 @@ export const API_ROUTES: ApiRoute[] = [
         body,
         ctx.config.redirectUris,
       );
-      const payout = ctx.ledger.create(request);
+      const profile = ctx.settings.profile;
+      const payout = ctx.ledger.create(request, { keepClientEndToEndId: profile === 'friendly' });
       ctx.log(`payout created session=${payout.sessionId} scenario=${payout.scenario}`);
-      return json(201, createdResponse(payout, `${ctx.baseUrl}/pay/${payout.sessionId}`));
+      if (profile === 'documented') ctx.foreign.afterCreate(request);
+      return json(201, createdResponse(payout, `${ctx.baseUrl}/pay/${payout.sessionId}`, profile));
     },
   },
   {
@@ -104,9 +111,7 @@ export const API_ROUTES: ApiRoute[] = [
     pattern: new RegExp(`^/pis/v2/payments/${SESSION_ID}$`),
     signed: true,
     handle(ctx, { params }) {
-      const payout = ctx.ledger.get(params[0] ?? '');
-      if (!payout) throw notFound(`No payment session ${params[0]}`);
-      return json(200, paymentResource(payout));
+      return json(200, readOf(ctx, params[0] ?? ''));
     },
   },
   {
@@ -115,20 +120,7 @@ export const API_ROUTES: ApiRoute[] = [
     pattern: /^\/pis\/v2\/payments$/,
     signed: true,
     handle(ctx, { url }) {
-      const q = url.searchParams;
-      const honour = ctx.settings.listFilters === 'honoured';
-      const matches = ctx.ledger.list({
-        status: q.get('filter[status]') ?? undefined,
-        state: honour ? (q.get('filter[state]') ?? undefined) : undefined,
-        endToEndId: honour ? (q.get('filter[end_to_end_id]') ?? undefined) : undefined,
-      });
-      const size = pageParam(url, 'page[size]', 20, 100);
-      const number = pageParam(url, 'page[number]', 1, 1_000_000);
-      const totalPages = Math.max(1, Math.ceil(matches.length / size));
-      return json(200, {
-        meta: { total: matches.length, totalPages, page: number, size },
-        data: matches.slice((number - 1) * size, number * size).map(paymentListItem),
-      });
+      return json(200, documented(ctx) ? documentedPaymentList(ctx, url) : friendlyPaymentList(ctx, url));
     },
   },
   {
@@ -153,9 +145,15 @@ export const API_ROUTES: ApiRoute[] = [
           '/meta/status',
         );
       }
-      const payout = ctx.ledger.cancel(params[0] ?? '');
-      ctx.log(`payout cancelled session=${payout.sessionId}`);
-      return json(200, paymentResource(payout));
+      const sessionId = params[0] ?? '';
+      if (documented(ctx) && !ctx.ledger.get(sessionId) && ctx.foreign.get(sessionId)) {
+        ctx.foreign.cancel(sessionId);
+        ctx.log(`foreign session cancelled session=${sessionId}`);
+      } else {
+        ctx.ledger.cancel(sessionId);
+        ctx.log(`payout cancelled session=${sessionId}`);
+      }
+      return json(200, readOf(ctx, sessionId));
     },
   },
 ];

@@ -72,6 +72,16 @@ export interface LedgerDeps {
   /** Called after every change with all payouts, when the sandbox keeps its state in a file. */
   persist?: (payouts: Payout[]) => void;
   now?: () => number;
+  /** When a new payout is created (epoch ms); defaults to `now`. */
+  creationTime?: () => number;
+}
+
+export interface CreateOptions {
+  /**
+   * Friendly profile: keep the `end_to_end_id` of the create body. Documented profile: ignore it and
+   * generate one, as the guide's answers show Fintecture doing (fintecture-api.md §4).
+   */
+  keepClientEndToEndId: boolean;
 }
 
 /** Every payout session and its automatic lifecycle (sandbox/README.md "Lifecycle"). */
@@ -84,15 +94,15 @@ export class PayoutLedger {
     this.now = deps.now ?? Date.now;
   }
 
-  create(request: PayoutRequest): Payout {
+  create(request: PayoutRequest, options: CreateOptions): Payout {
     const sessionId = hex32();
-    const createdAt = new Date(this.now());
+    const createdAt = new Date((this.deps.creationTime ?? this.now)());
     const payout: Payout = {
       sessionId,
       scenario: request.beneficiary ? 2 : 1,
       method: request.beneficiary ? undefined : request.method,
       request,
-      endToEndId: request.endToEndId ?? hex32(),
+      endToEndId: (options.keepClientEndToEndId ? request.endToEndId : undefined) ?? hex32(),
       status: 'iban_required',
       createdAt: createdAt.toISOString(),
       history: [],

@@ -15,6 +15,7 @@ async function main(): Promise<void> {
     privateKeyPath: credentials.privateKeyPath,
     publicKeyPath: credentials.publicKeyPath,
     signatures: config.settings.signatures,
+    profile: config.settings.profile,
   };
   // One machine-readable line (tests and `npm start` parse it), then the same for people.
   process.stdout.write(`SANDBOX_READY ${JSON.stringify(ready)}\n`);
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
       `  FINTECTURE_APP_ID=${credentials.appId}`,
       `  FINTECTURE_APP_SECRET=${credentials.appSecret}`,
       `  FINTECTURE_PRIVATE_KEY=${credentials.privateKeyPath ?? '(the private key matching ' + credentials.publicKeyPath + ')'}`,
-      `  signatures: ${config.settings.signatures}; webhooks: ${config.webhookUrls.join(', ') || 'none (PUT /_sandbox/webhooks)'}`,
+      `  profile: ${config.settings.profile}; signatures: ${config.settings.signatures}; webhooks: ${config.webhookUrls.join(', ') || 'none (PUT /_sandbox/webhooks)'}`,
       `  control API: ${sandbox.baseUrl}/_sandbox/info`,
       '',
     ].join('\n'),

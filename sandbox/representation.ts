@@ -1,4 +1,5 @@
 import type { Payout } from './ledger';
+import type { Profile } from './profile';
 
 /**
  * Payouts as Fintecture's API shows them (fintecture-api.md §4–§5). The create response of scenario 2 says
@@ -54,14 +55,15 @@ export function paymentListItem(payout: Payout) {
   };
 }
 
-/** `POST /pis/v2/request-for-payout` answer, per scenario. */
-export function createdResponse(payout: Payout, connectUrl: string) {
+/** `POST /pis/v2/request-for-payout` answer, per scenario and profile. */
+export function createdResponse(payout: Payout, connectUrl: string, profile: Profile) {
   if (payout.scenario === 1) {
+    // The guide's scenario-1 answer has no `status` (fintecture-api.md §4); friendly adds it as it always did.
     return {
       meta: {
         code: 201,
         session_id: payout.sessionId,
-        status: payout.status,
+        ...(profile === 'friendly' ? { status: payout.status } : {}),
         method: payout.method,
         url: connectUrl,
       },
@@ -70,6 +72,61 @@ export function createdResponse(payout: Payout, connectUrl: string) {
   return {
     meta: { status: payout.status, session_id: payout.sessionId, type: 'RequestForPayout' },
     data: { id: payout.sessionId, type: 'payments', attributes: paymentAttributes(payout, 'scheme') },
+  };
+}
+
+/**
+ * What the documented profile shows of any session, a payout of ours or a foreign one: exactly the fields
+ * of the guide's read (fintecture-api.md §5), nothing it does not show (no beneficiary, no `state`).
+ */
+export interface SessionRead {
+  sessionId: string;
+  type: string;
+  status: string;
+  customerId?: string;
+  attributes: {
+    amount: string;
+    currency: string;
+    communication: string;
+    end_to_end_id: string;
+    execution_date?: string;
+    payment_scheme?: string;
+    transfer_state?: string;
+    transfer_reason?: string;
+  };
+}
+
+export function payoutRead(payout: Payout): SessionRead {
+  const { beneficiary: _notOnReads, ...attributes } = paymentAttributes(payout, 'payment_scheme');
+  return {
+    sessionId: payout.sessionId,
+    type: 'RequestForPayout',
+    status: payout.status,
+    ...(payout.customerId ? { customerId: payout.customerId } : {}),
+    attributes,
+  };
+}
+
+/** Documented profile: `GET /pis/v2/payments/{id}` (and the cancel answer). */
+export function documentedResource(read: SessionRead) {
+  return {
+    meta: {
+      session_id: read.sessionId,
+      status: read.status,
+      type: read.type,
+      ...(read.customerId ? { customer_id: read.customerId } : {}),
+    },
+    data: { id: read.sessionId, type: 'payments', attributes: read.attributes },
+  };
+}
+
+/** Documented profile: one item of `GET /pis/v2/payments`, shaped like the single read. */
+export function documentedListItem(read: SessionRead) {
+  return {
+    id: read.sessionId,
+    type: 'payments',
+    attributes: read.attributes,
+    meta: { session_id: read.sessionId, status: read.status, type: read.type },
   };
 }
 

@@ -4,8 +4,10 @@ import { ApiError } from './api-error';
 import type { SandboxConfig } from './config';
 import type { RequestLogEntry, SandboxContext } from './context';
 import { handleControl } from './control-routes';
+import { CreationClock } from './creation-clock';
 import { loadOrCreateCredentials, type AppCredentials } from './credentials';
 import { FaultBook, type Fault } from './faults';
+import { ForeignSessionBook } from './foreign-sessions';
 import { API_ROUTES, authenticate, type ApiRoute } from './fintecture-routes';
 import { BodyTooLargeError, json, readRawBody, sendReply, type Reply } from './http-io';
 import { PayoutLedger, type Payout } from './ledger';
@@ -14,6 +16,7 @@ import { showPayeePage, submitPayeePage } from './payee-routes';
 import { webhookFields } from './representation';
 import { TokenAuthority } from './tokens';
 import { WebhookDispatcher } from './webhook-dispatcher';
+import { headerListsFor } from './webhook-header-lists';
 
 export interface Sandbox {
   baseUrl: string;
@@ -55,19 +58,31 @@ export async function startSandbox(
       timeoutMs: settings.webhookTimeoutMs,
       retries: settings.webhookRetries,
       retryBaseMs: settings.webhookRetryBaseMs,
+      signedHeaderLists: headerListsFor(settings.webhookSignedHeaders, settings.profile),
+      dateStamp: settings.profile === 'documented' ? 'event' : 'attempt',
     }),
     log,
   });
+  const clock = new CreationClock();
   const stateFile = config.stateFile ? new StateFile(config.stateFile) : undefined;
   const ledger = new PayoutLedger({
     settings: () => settings,
+    creationTime: () => clock.stamp(),
     ...(stateFile ? { persist: (payouts: Payout[]) => stateFile.save(payouts) } : {}),
     onChange: (payout, change) => {
       const fields = webhookFields(payout, change.kind);
-      webhooks.send({ sessionId: payout.sessionId, event: fields.event!, fields });
+      const occurredAt = Date.parse(payout.history.at(-1)?.at ?? '') || Date.now();
+      webhooks.send({ sessionId: payout.sessionId, event: fields.event!, fields, occurredAt });
     },
   });
-  if (stateFile) ledger.restore(stateFile.load());
+  if (stateFile) {
+    const restored = stateFile.load();
+    restored.forEach((payout) => clock.observe(Date.parse(payout.createdAt)));
+    ledger.restore(restored);
+  }
+  // Seeded whatever the profile (friendly just does not show them), so a switch at run time finds them.
+  const foreign = new ForeignSessionBook(() => clock.stamp());
+  foreign.seed();
   const ctx: SandboxContext = {
     config,
     credentials,
@@ -77,6 +92,7 @@ export async function startSandbox(
     tokens: new TokenAuthority(credentials.appId, credentials.appSecret),
     faults: new FaultBook(),
     ledger,
+    foreign,
     webhooks,
     requestLog: [],
     log,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { GUIDE_HEADER_LIST, type SignedHeaderList } from './webhook-header-lists';
 import { parseMerchantPublicKey, signWebhook } from './webhook-signature';
 
 /**
@@ -16,6 +17,13 @@ export interface WebhookSettings {
   retries: number;
   /** Retry n waits `retryBaseMs × 2^(n-1)`. */
   retryBaseMs: number;
+  /** Delivery n signs `signedHeaderLists[n mod length]`; default: the guide's list only. */
+  signedHeaderLists?: readonly SignedHeaderList[];
+  /**
+   * `attempt` (default): each attempt carries a fresh `Date`. `event`: every attempt carries the time of the
+   * event itself, however late the offset and the retries make it (nothing documents a re-stamp).
+   */
+  dateStamp?: 'attempt' | 'event';
 }
 
 export interface WebhookEvent {
@@ -23,6 +31,8 @@ export interface WebhookEvent {
   event: string;
   /** The form body, in insertion order. */
   fields: Record<string, string>;
+  /** When the status or state changed (epoch ms); defaults to when `send` is called. */
+  occurredAt?: number;
 }
 
 export type WebhookDeliveryOutcome = 'delivered' | 'failed' | 'gave_up';
@@ -35,6 +45,10 @@ export interface WebhookDelivery {
   event: string;
   fields: Record<string, string>;
   requestId: string;
+  /** The `headers="…"` list this delivery signs (the same on every attempt). */
+  signedHeaders: string;
+  /** The `Date` header sent, when the attempt could be signed. */
+  date?: string;
   /** 1 for the first attempt. */
   attempt: number;
   outcome: WebhookDeliveryOutcome;
@@ -59,6 +73,10 @@ interface PendingDelivery {
   event: WebhookEvent;
   body: string;
   requestId: string;
+  signedHeaders: SignedHeaderList;
+  /** The event time (epoch ms); the `Date` of every attempt when `fixedDate`. */
+  occurredAt: number;
+  fixedDate: boolean;
   /** Not sent before this (epoch ms): the event time plus the offset. */
   dueAt: number;
 }
@@ -71,6 +89,7 @@ interface DeliveryQueue {
 
 interface AttemptResult {
   ok: boolean;
+  date?: string;
   status?: number;
   error?: string;
 }
@@ -92,6 +111,8 @@ export class WebhookDispatcher {
   private readonly runners = new Set<Promise<void>>();
   private idleWaiters: (() => void)[] = [];
   private nextDeliveryNumber = 1;
+  /** Picks each delivery's header list; restarts on reset, so a test sees the same rotation each time. */
+  private nextRotation = 0;
   private closed = false;
 
   constructor(options: WebhookDispatcherOptions) {
@@ -113,7 +134,9 @@ export class WebhookDispatcher {
       const fields = { ...event.fields }; // later changes by the caller must not alter what is sent
       const snapshot: WebhookEvent = { sessionId: event.sessionId, event: event.event, fields };
       const body = new URLSearchParams(fields).toString();
-      const dueAt = Date.now() + Math.max(0, settings.offsetMs);
+      const occurredAt = event.occurredAt ?? Date.now();
+      const dueAt = occurredAt + Math.max(0, settings.offsetMs);
+      const lists = settings.signedHeaderLists?.length ? settings.signedHeaderLists : [GUIDE_HEADER_LIST];
       for (const url of settings.urls) {
         this.enqueue({
           deliveryId: `dlv_${this.nextDeliveryNumber++}`,
@@ -122,6 +145,9 @@ export class WebhookDispatcher {
           body,
           // Once per (event, url): receivers spot duplicate deliveries by it.
           requestId: randomUUID(),
+          signedHeaders: lists[this.nextRotation++ % lists.length]!,
+          occurredAt,
+          fixedDate: settings.dateStamp === 'event',
           dueAt,
         });
       }
@@ -146,6 +172,7 @@ export class WebhookDispatcher {
     this.epoch.controller.abort();
     this.epoch = newEpoch();
     this.records = [];
+    this.nextRotation = 0;
   }
 
   /** Cancels timers and aborts in-flight requests; resolves once every runner has stopped. */
@@ -214,12 +241,15 @@ export class WebhookDispatcher {
   ): Promise<AttemptResult> {
     let headers;
     try {
-      // Re-signed on every attempt: a fresh Date, as the receiver checks its freshness.
+      // Re-encrypted on every attempt; the Date is fresh unless the event's own time is asked for.
       headers = signWebhook({
         appId: this.appId,
         merchantPublicKeyPem: this.merchantPublicKeyPem,
         body: delivery.body,
         requestId: delivery.requestId,
+        signedHeaders: delivery.signedHeaders,
+        requestTarget: requestTargetOf(delivery.url),
+        ...(delivery.fixedDate ? { date: new Date(delivery.occurredAt) } : {}),
       });
     } catch (error) {
       return { ok: false, error: `signing failed: ${describeError(error)}` };
@@ -242,11 +272,13 @@ export class WebhookDispatcher {
         signal: controller.signal,
       });
       await response.body?.cancel().catch(() => {}); // the answer's body is irrelevant; free the socket
+      const date = headers.Date;
       return response.status >= 200 && response.status < 300
-        ? { ok: true, status: response.status }
-        : { ok: false, status: response.status };
+        ? { ok: true, date, status: response.status }
+        : { ok: false, date, status: response.status };
     } catch (error) {
-      return { ok: false, error: timedOut ? `no answer within ${timeoutMs} ms` : describeError(error) };
+      const detail = timedOut ? `no answer within ${timeoutMs} ms` : describeError(error);
+      return { ok: false, date: headers.Date, error: detail };
     } finally {
       clearTimeout(timer);
       cancel.removeEventListener('abort', onCancel);
@@ -267,6 +299,8 @@ export class WebhookDispatcher {
       event,
       fields: { ...fields },
       requestId: delivery.requestId,
+      signedHeaders: delivery.signedHeaders.join(' '),
+      ...(result.date === undefined ? {} : { date: result.date }),
       attempt,
       outcome,
       ...(result.status === undefined ? {} : { status: result.status }),
@@ -290,6 +324,16 @@ export class WebhookDispatcher {
 
 function newEpoch(): Epoch {
   return { controller: new AbortController(), queues: new Map() };
+}
+
+/** `(request-target)` of a POST to this URL, as the official JS SDK writes it: `post /path?query`. */
+function requestTargetOf(url: string): string | undefined {
+  try {
+    const parsed = new URL(url);
+    return `post ${parsed.pathname}${parsed.search}`;
+  } catch {
+    return undefined; // fetch will fail on this URL anyway, and the attempt is recorded as failed
+  }
 }
 
 /** Origin and path only: a receiver URL may carry credentials or tokens. */

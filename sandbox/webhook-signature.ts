@@ -1,4 +1,5 @@
 import { constants, createHash, createPublicKey, publicEncrypt, type KeyObject } from 'node:crypto';
+import { GUIDE_HEADER_LIST, type SignableHeader, type SignedHeaderList } from './webhook-header-lists';
 
 /**
  * Webhook "signing" as Fintecture does it (fintecture-api.md §7). Despite `algorithm="rsa-sha256"`, the
@@ -21,8 +22,15 @@ export interface SignWebhookInput {
   /** The exact form-urlencoded body that will be sent. */
   body: string;
   requestId: string;
-  /** Defaults to now; each delivery attempt is signed afresh. */
+  /** Defaults to now. */
   date?: Date;
+  /** The `headers="…"` list, in signing order; defaults to the guide's `date digest x-request-id`. */
+  signedHeaders?: SignedHeaderList;
+  /**
+   * The receiver's `(request-target)`: lower-case method, space, path and query of its URL, e.g.
+   * `post /webhooks/fintecture` (as the official JS SDK rebuilds it). Needed when the list names it.
+   */
+  requestTarget?: string;
 }
 
 export class WebhookSigningError extends Error {
@@ -31,8 +39,6 @@ export class WebhookSigningError extends Error {
     this.name = 'WebhookSigningError';
   }
 }
-
-const SIGNED_HEADERS = 'date digest x-request-id';
 
 /** `SHA-256=` + base64 of SHA-256 over the body's UTF-8 bytes. */
 export function webhookDigest(body: string): string {
@@ -52,7 +58,21 @@ export function parseMerchantPublicKey(pem: string): KeyObject {
 export function signWebhook(input: SignWebhookInput): SignedWebhookHeaders {
   const date = (input.date ?? new Date()).toUTCString(); // RFC 1123, always "GMT"
   const digest = webhookDigest(input.body);
-  const signingString = `date: ${date}\ndigest: ${digest}\nx-request-id: ${input.requestId}`;
+  const signedHeaders = input.signedHeaders ?? GUIDE_HEADER_LIST;
+  const values: Record<SignableHeader, string | undefined> = {
+    '(request-target)': input.requestTarget,
+    date,
+    digest,
+    'x-request-id': input.requestId,
+  };
+  // `name: value` lines in the list's order, as the receiver rebuilds them (fintecture-api.md §7).
+  const signingString = signedHeaders
+    .map((name) => {
+      const value = values[name];
+      if (value === undefined) throw new WebhookSigningError(`no value to sign for "${name}"`);
+      return `${name}: ${value}`;
+    })
+    .join('\n');
   const key = parseMerchantPublicKey(input.merchantPublicKeyPem);
 
   let encrypted: Buffer;
@@ -74,7 +94,7 @@ export function signWebhook(input: SignWebhookInput): SignedWebhookHeaders {
     Digest: digest,
     'X-Request-ID': input.requestId,
     Signature:
-      `keyId="${input.appId}",algorithm="rsa-sha256",headers="${SIGNED_HEADERS}",` +
+      `keyId="${input.appId}",algorithm="rsa-sha256",headers="${signedHeaders.join(' ')}",` +
       `signature="${encrypted.toString('base64')}"`,
   };
 }

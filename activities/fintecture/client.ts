@@ -179,14 +179,11 @@ export class FintectureClient implements FintectureApi {
         'create',
         (problems) =>
           // The session was probably created: the next attempt must reconcile, not treat this as a clean failure.
-          new FintectureAmbiguousOutcomeError(
-            `unreadable ${result.status} answer (${problems.join('; ')})`,
-            {
-              operation: 'create',
-              httpStatus: result.status,
-              requestId: result.requestId,
-            },
-          ),
+          new FintectureAmbiguousOutcomeError(`unreadable ${result.status} answer (${problems.join('; ')})`, {
+            operation: 'create',
+            httpStatus: result.status,
+            requestId: result.requestId,
+          }),
       );
       const attributes = body.data?.attributes;
       const states = this.#classified('create', body.meta.status, attributes?.transfer_state);
@@ -347,10 +344,7 @@ export class FintectureClient implements FintectureApi {
 
   /** A signed call with a bearer token; one renewal and one re-send if Fintecture says `invalid_token`. */
   async #signedCall(
-    exchange: Omit<
-      HttpExchange,
-      'authorization' | 'signed' | 'timeoutMs' | 'signal'
-    >,
+    exchange: Omit<HttpExchange, 'authorization' | 'signed' | 'timeoutMs' | 'signal'>,
     signal: AbortSignal | undefined,
   ): Promise<HttpResult> {
     const send = (token: AccessToken) =>

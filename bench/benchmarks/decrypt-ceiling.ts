@@ -44,9 +44,11 @@ export async function runDecryptCeiling(options: {
         verifyFintectureWebhook({
           rawBody,
           headers: webhook.headers,
+          request: { method: 'POST', target: '/webhooks/fintecture' },
           appId: options.appId,
           privateKey,
-          toleranceSeconds: 300,
+          maxAgeSeconds: 86_400,
+          futureToleranceSeconds: 300,
           now,
         }),
       { durationMs: options.durationMs },

@@ -40,11 +40,23 @@ describe('loadIngressConfig', () => {
       port: 4000,
       publicBaseUrl: 'http://127.0.0.1:4000',
       temporal: { address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'payouts', tls: undefined },
-      webhook: { appId: 'app-123', dateToleranceSeconds: 300 },
+      webhook: { appId: 'app-123', dateToleranceSeconds: 300, maxAgeSeconds: 86_400 },
       payoutSettings: DEFAULT_PAYOUT_SETTINGS,
     });
     expect(config.apiKey.reveal()).toBe(API_KEY);
     expect(config.webhook.privateKey.reveal().asymmetricKeyType).toBe('rsa');
+  });
+
+  it('reads WEBHOOK_MAX_AGE_SECONDS apart from the future-skew tolerance, within bounds', () => {
+    const config = loadIngressConfig(
+      ingressEnv({ WEBHOOK_MAX_AGE_SECONDS: '172800', WEBHOOK_DATE_TOLERANCE_SECONDS: '120' }),
+    );
+    expect(config.webhook).toMatchObject({ maxAgeSeconds: 172_800, dateToleranceSeconds: 120 });
+    for (const value of ['30', String(8 * 86_400), '3600.5']) {
+      const error = configError(() => loadIngressConfig(ingressEnv({ WEBHOOK_MAX_AGE_SECONDS: value })));
+      expect(error.variables).toEqual(['WEBHOOK_MAX_AGE_SECONDS']);
+      expect(error.message).toContain('WEBHOOK_MAX_AGE_SECONDS must be');
+    }
   });
 
   it('derives PUBLIC_BASE_URL from the port and trims a trailing slash', () => {
@@ -73,6 +85,7 @@ describe('loadIngressConfig', () => {
         PUBLIC_BASE_URL: 'ftp://x',
         FINTECTURE_PRIVATE_KEY: '/nonexistent/key.pem',
         WEBHOOK_DATE_TOLERANCE_SECONDS: '0',
+        WEBHOOK_MAX_AGE_SECONDS: 'a day',
         TEMPORAL_ADDRESS: 'no-port',
         FINTECTURE_FINAL_TRANSFER_STATES: 'completed,teleported',
       }),
@@ -85,6 +98,7 @@ describe('loadIngressConfig', () => {
         'FINTECTURE_APP_ID',
         'FINTECTURE_PRIVATE_KEY',
         'WEBHOOK_DATE_TOLERANCE_SECONDS',
+        'WEBHOOK_MAX_AGE_SECONDS',
         'TEMPORAL_ADDRESS',
         'FINTECTURE_FINAL_TRANSFER_STATES',
       ].sort(),

@@ -1,7 +1,8 @@
 import { type Client, type Connection } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { createPayoutService, type PayoutService } from '../../client/payout-service';
-import { signWebhookForTests } from '../../client/webhook-verification';
+import { DEFAULT_WEBHOOK_MAX_AGE_SECONDS } from '../../client/config';
+import { signWebhookForTests, type SignWebhookForTestsInput } from '../../client/webhook-verification';
 import { DEFAULT_PAYOUT_SETTINGS } from '../../domain/payout-settings';
 import { payoutWorkflowId } from '../../workflows/messages';
 import {
@@ -97,6 +98,12 @@ describe('POST /payouts at the edge', () => {
     ['an unsupported currency', (o) => (o.currency = 'USD'), ['currency']],
     ['an empty communication', (o) => (o.communication = '  '), ['communication']],
     ['a communication too long', (o) => (o.communication = 'x'.repeat(141)), ['communication']],
+    // 16 of SEPA's 140 characters carry the payout reference that finds the session again.
+    [
+      'a communication that leaves no room for the reference',
+      (o) => (o.communication = 'x'.repeat(125)),
+      ['communication'],
+    ],
     ['no payee', (o) => delete (o as Partial<Order>).payee, ['payee']],
     ['an invalid email', (o) => (o.payee.email = 'john-at-doe'), ['payee.email']],
     ['an invalid phone', (o) => (o.payee.phone = '0601020304'), ['payee.phone']],
@@ -250,15 +257,23 @@ describe('POST /webhooks/fintecture at the edge', () => {
       state,
       event: 'payment_session.transfer_state.processing',
     }).toString();
-  const sign = (body: string, extra: { date?: Date; publicKey?: string; requestId?: string } = {}) =>
+  const sign = (
+    body: string,
+    extra: Partial<
+      Pick<SignWebhookForTestsInput, 'date' | 'requestId' | 'signedHeaders' | 'request'> & {
+        publicKey: string;
+      }
+    > = {},
+  ) =>
     signWebhookForTests({
       body,
       appId: TEST_APP_ID,
       publicKey: extra.publicKey ?? webhookKeys().publicKey,
       ...extra,
     });
-  const send = (body: string, headers: Record<string, string>) =>
-    http(url(), { method: 'POST', apiKey: null, headers, body });
+  const send = (body: string, headers: Record<string, string>, target = '/webhooks/fintecture') =>
+    http(`${ingress.baseUrl}${target}`, { method: 'POST', apiKey: null, headers, body });
+  const secondsAgo = (seconds: number) => new Date(Date.now() - seconds * 1000);
 
   it('answers 401 to forgeries, with the reason, and counts them', async () => {
     const body = bodyFor(`payout-${uniqueId('order')}`);
@@ -270,7 +285,17 @@ describe('POST /webhooks/fintecture at the edge', () => {
         'undecryptable_signature',
       ],
       [sign(body), body.replace('processing', 'completed'), 'digest_mismatch'],
-      [sign(body, { date: new Date(Date.now() - 10 * 60_000) }), body, 'stale_date'],
+      [sign(body, { date: secondsAgo(DEFAULT_WEBHOOK_MAX_AGE_SECONDS + 60) }), body, 'stale_date'],
+      [sign(body, { date: secondsAgo(-10 * 60) }), body, 'future_date'],
+      [sign(body, { signedHeaders: ['(request-target)', 'digest'] }), body, 'unsigned_headers'],
+      [
+        sign(body, {
+          signedHeaders: ['(request-target)', 'date', 'digest'],
+          request: { method: 'POST', target: '/webhooks/elsewhere' },
+        }),
+        body,
+        'signed_headers_mismatch',
+      ],
       [{ 'content-type': 'application/x-www-form-urlencoded' }, body, 'missing_header'],
     ];
     for (const [headers, sentBody, reason] of cases) {
@@ -317,6 +342,53 @@ describe('POST /webhooks/fintecture at the edge', () => {
     expect(again.status).toBe(200);
     expect(again.json).toEqual({ received: true, outcome: 'duplicate' });
     expect(await unknown()).toBe(before + 1);
+  });
+
+  it('checks (request-target) against the path and query exactly as they reached it', async () => {
+    const target = '/webhooks/fintecture?src=fc&next=%2Fa%7E';
+    const body = bodyFor('somebody-elses-state');
+    const headers = sign(body, {
+      signedHeaders: ['(request-target)', 'date', 'digest'],
+      request: { method: 'POST', target },
+    });
+    const answer = await send(body, headers, target);
+    expect(answer.status).toBe(200);
+    expect(answer.json).toEqual({ received: true, outcome: 'ignored' });
+    const decoded = await send(body, headers, '/webhooks/fintecture?src=fc&next=/a~');
+    expect(decoded.status).toBe(401);
+    expect(decoded.json).toEqual({ error: 'invalid_signature', reason: 'signed_headers_mismatch' });
+  });
+
+  it('accepts a delivery whose Date is hours old (console offset and retries), still once', async () => {
+    const orderId = uniqueId('order');
+    const body = bodyFor(`payout-${orderId}`);
+    const headers = sign(body, { date: secondsAgo(61 * 60 + 4 * 3600) });
+    const first = await send(body, headers);
+    expect(first.status).toBe(200);
+    expect(first.json).toEqual({ received: true, outcome: 'unknown' });
+    const again = await send(body, headers);
+    expect(again.json).toEqual({ received: true, outcome: 'duplicate' });
+  });
+
+  it('without X-Request-ID, dedupes retries by the signed Date and Digest', async () => {
+    const orderId = uniqueId('order');
+    const body = bodyFor(`payout-${orderId}`);
+    const date = secondsAgo(30);
+    const retry = () => sign(body, { date, requestId: null, signedHeaders: ['date', 'digest'] });
+    const first = await send(body, retry());
+    expect(first.status).toBe(200);
+    expect(first.json).toEqual({ received: true, outcome: 'unknown' });
+    // A retry is encrypted afresh (OAEP is randomised): same event, acknowledged, not passed on.
+    const again = await send(body, retry());
+    expect(again.json).toEqual({ received: true, outcome: 'duplicate' });
+    const unknownLogs = ingress.logger.entries.filter(
+      (entry) => entry.event === 'webhook_unknown' && entry.fields.orderId === orderId,
+    );
+    expect(unknownLogs).toHaveLength(1);
+    expect(unknownLogs[0]!.fields).toMatchObject({
+      requestId: null,
+      eventId: expect.stringMatching(/^webhook-/),
+    });
   });
 
   it('acknowledges a genuine webhook whose state is not one of ours, and ignores it', async () => {

@@ -2,6 +2,7 @@ import { type Client, type Connection } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import fc from 'fast-check';
 import { type OutgoingHttpHeaders } from 'node:http';
+import { DEFAULT_WEBHOOK_MAX_AGE_SECONDS } from '../../client/config';
 import { createPayoutService } from '../../client/payout-service';
 import { signWebhookForTests } from '../../client/webhook-verification';
 import { parsePayoutRequest } from '../../domain/payout-request';
@@ -316,11 +317,13 @@ describe('POST /webhooks/fintecture with hostile input', () => {
         fc.constantFrom('signature', 'digest', 'date', 'x-request-id'),
       )
       .map(([text, how, skewSeconds, junk, header]) => {
+        // Stale: older than the maximum age; future: beyond the 300 s skew tolerance, with a minute's
+        // margin since `now` was read before the run.
         const date =
           how === 'stale'
-            ? new Date(now - skewSeconds * 1000)
+            ? new Date(now - (DEFAULT_WEBHOOK_MAX_AGE_SECONDS - 300 + skewSeconds) * 1000)
             : how === 'future'
-              ? new Date(now + skewSeconds * 1000)
+              ? new Date(now + (60 + skewSeconds) * 1000)
               : undefined;
         const signed = signWebhookForTests({
           body: text,

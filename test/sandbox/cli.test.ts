@@ -70,16 +70,28 @@ describe('npm run sandbox', () => {
     }
   });
 
-  it('refuses a malformed setting at start-up, naming it', () => {
+  it.each([
+    ['SANDBOX_SIGNATURES', 'sometimes'],
+    ['SANDBOX_PROFILE', 'lenient'],
+  ])('refuses a malformed setting at start-up, naming it (%s=%s)', (name, value) => {
     const result = spawnSync(process.execPath, tsxNodeArgs('sandbox/main.ts'), {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', SANDBOX_PORT: '0', SANDBOX_SIGNATURES: 'sometimes' },
+      env: { PATH: process.env.PATH ?? '', SANDBOX_PORT: '0', [name]: value },
       encoding: 'utf8',
       timeout: 30_000,
     });
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/SANDBOX_SIGNATURES/);
+    expect(result.stderr).toMatch(new RegExp(`${name}: `));
     expect(result.stdout).not.toMatch(/SANDBOX_READY/);
+  });
+
+  it('prints the profile in the ready line', async () => {
+    const sandbox = await startSandboxProcess({ SANDBOX_PROFILE: 'friendly' });
+    try {
+      expect((sandbox as typeof sandbox & { profile?: string }).profile).toBe('friendly');
+    } finally {
+      await sandbox.stop();
+    }
   });
 });
 

@@ -34,7 +34,10 @@ const receiver = new WebhookReceiver();
 
 beforeAll(async () => {
   await receiver.start();
-  sandbox = await startSandboxProcess({ SANDBOX_WEBHOOK_URL: receiver.url });
+  // Friendly: the first test filters the list by state, and the SDK validator below checks webhooks sent to
+  // /webhooks/fintecture, while it rebuilds `(request-target)` as `post /webhook` whatever the URL (see the
+  // documented-profile block at the end).
+  sandbox = await startSandboxProcess({ SANDBOX_WEBHOOK_URL: receiver.url, SANDBOX_PROFILE: 'friendly' });
   api = sandbox;
   token = await requestToken(api);
 });
@@ -301,5 +304,53 @@ describe('webhooks sent by the sandbox', () => {
     expect(gaps[0]).toBeGreaterThanOrEqual(20 - 5);
     expect(gaps[1]).toBeGreaterThanOrEqual(40 - 5);
     expect(gaps[2]).toBeGreaterThanOrEqual(80 - 5);
+  });
+});
+
+describe('webhooks of the documented profile', () => {
+  // The SDK validator rebuilds `(request-target)` as `post /webhook` whatever the URL, so the receiver is
+  // registered on that path here; the signing string follows the list in `headers="…"`.
+  const documentedReceiver = new WebhookReceiver();
+  let documented: SandboxProcess;
+
+  beforeAll(async () => {
+    await documentedReceiver.start();
+    documented = await startSandboxProcess({
+      SANDBOX_WEBHOOK_URL: documentedReceiver.url.replace('/webhooks/fintecture', '/webhook'),
+    });
+  });
+  afterAll(async () => {
+    await documented.stop();
+    await documentedReceiver.stop();
+  });
+
+  it('pass the official SDK validator with every signed-header list, (request-target) included', async () => {
+    const documentedToken = await requestToken(documented);
+    const created = await sdkRequest<{ meta: { session_id: string } }>(
+      documented,
+      documentedToken,
+      'POST',
+      payoutQuery().path,
+      linkPayoutBody(),
+    );
+    const sessionId = created.body.meta.session_id;
+    await documented.control('POST', `/payouts/${sessionId}/payee`, {
+      name: 'John Doe',
+      iban: TEST_IBAN,
+      bic: TEST_BIC,
+    });
+    const webhooks = await eventually(
+      () => documentedReceiver.accepted(sessionId),
+      (list) => list.some((w) => w.fields.transfer_state === 'completed'),
+      { what: 'the completed webhook' },
+    );
+    const lists = webhooks.map((w) => /headers="([^"]+)"/.exec(String(w.headers.signature))?.[1]);
+    expect(new Set(lists)).toEqual(
+      new Set(['date digest x-request-id', '(request-target) date digest x-request-id', 'date digest']),
+    );
+    const validator = new Validation({ app_id: documented.appId, private_key: documented.privateKeyPem });
+    for (const webhook of webhooks) {
+      expect(validator.authenticateRequest({ ...webhook.headers }, webhook.rawBody)).toBe(true);
+    }
   });
 });

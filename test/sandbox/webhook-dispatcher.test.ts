@@ -4,6 +4,7 @@ import { type AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Validation } from 'fintecture-client/lib/src/Validation';
 import { WebhookDispatcher, type WebhookEvent, type WebhookSettings } from '../../sandbox/webhook-dispatcher';
+import { ROTATING_HEADER_LISTS } from '../../sandbox/webhook-header-lists';
 
 const { publicKey: merchantPublicKeyPem, privateKey: merchantPrivateKeyPem } = generateKeyPairSync('rsa', {
   modulusLength: 2048,
@@ -446,5 +447,75 @@ describe('WebhookDispatcher', () => {
     await webhooks.idle();
     expect(failing.requests).toHaveLength(2);
     expect(hanging.requests).toHaveLength(2);
+  });
+
+  it('rotates the signed-header list per delivery, keeps it on retries, and the SDK verifies each', async () => {
+    let s1Failed = false; // s1's first attempt fails, so its retry shows the list is kept
+    const target = await receiver((_index, body) => {
+      if (s1Failed || new URLSearchParams(body).get('session_id') !== 's1') return 200;
+      s1Failed = true;
+      return 500;
+    });
+    // The official SDK rebuilds `(request-target)` as `post /webhook`: deliver there so it can check it.
+    const url = target.url.replace('/webhooks/fintecture', '/webhook');
+    const { dispatcher: webhooks } = dispatcher({ urls: [url], signedHeaderLists: ROTATING_HEADER_LISTS });
+
+    for (const sessionId of ['s1', 's2', 's3', 's4']) webhooks.send(paymentEvent(sessionId));
+    await webhooks.idle();
+
+    const listOf = (request: ReceivedRequest) =>
+      /headers="([^"]+)"/.exec(String(request.headers.signature))?.[1];
+    const bySession = target.requests.map((request) => [
+      new URLSearchParams(request.body).get('session_id'),
+      listOf(request),
+    ]);
+    expect(bySession.sort()).toEqual([
+      ['s1', 'date digest x-request-id'],
+      ['s1', 'date digest x-request-id'], // the retry of the first delivery
+      ['s2', '(request-target) date digest x-request-id'],
+      ['s3', 'date digest'],
+      ['s4', 'date digest x-request-id'],
+    ]);
+    for (const request of target.requests) expect(sdkAccepts(request)).toBe(true);
+    // Sessions are delivered in parallel: compare as sets of attempts.
+    expect(
+      webhooks
+        .deliveries()
+        .map((record) => record.signedHeaders)
+        .sort(),
+    ).toEqual(target.requests.map(listOf).sort());
+
+    webhooks.reset(); // the rotation starts again
+    webhooks.send(paymentEvent('s5'));
+    await webhooks.idle();
+    expect(listOf(target.requests.at(-1)!)).toBe('date digest x-request-id');
+  });
+
+  it("dateStamp 'event': every attempt carries the event's time, however late the offset and retries make it", async () => {
+    const occurredAt = Date.now() - 10 * 60_000;
+    const target = await receiver((index) => (index < 2 ? 503 : 200));
+    const { dispatcher: webhooks } = dispatcher({ urls: [target.url], offsetMs: 50, dateStamp: 'event' });
+
+    webhooks.send({ ...paymentEvent('s1'), occurredAt });
+    await webhooks.idle();
+
+    const eventDate = new Date(occurredAt).toUTCString();
+    expect(target.requests.map((request) => request.headers.date)).toEqual([eventDate, eventDate, eventDate]);
+    expect(webhooks.deliveries().map((record) => record.date)).toEqual([eventDate, eventDate, eventDate]);
+    for (const request of target.requests) expect(sdkAccepts(request)).toBe(true); // the SDK checks no freshness
+  });
+
+  it("dateStamp 'attempt' (the default) stamps each attempt afresh; the offset runs from the event", async () => {
+    const target = await receiver();
+    const { dispatcher: webhooks } = dispatcher({ urls: [target.url], offsetMs: 60_000 });
+
+    const sentAt = performance.now();
+    // The event happened two minutes ago: its one-minute offset is over, so it goes at once.
+    webhooks.send({ ...paymentEvent('s1'), occurredAt: Date.now() - 120_000 });
+    await webhooks.idle();
+
+    expect(performance.now() - sentAt).toBeLessThan(5_000);
+    const date = Date.parse(String(target.requests[0]?.headers.date));
+    expect(Math.abs(date - Date.now())).toBeLessThan(5_000);
   });
 });

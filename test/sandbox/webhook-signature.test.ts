@@ -124,3 +124,59 @@ describe('signWebhook', () => {
     expect(() => sign({ merchantPublicKeyPem: rsaKeyPair(1024).publicKeyPem })).toThrow(WebhookSigningError);
   });
 });
+
+describe('signWebhook with another signed-header list', () => {
+  const decrypt = (headers: SignedWebhookHeaders) =>
+    privateDecrypt(
+      { key: merchant.privateKeyPem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+      Buffer.from(/signature="([^"]+)"/.exec(headers.Signature)?.[1] ?? '', 'base64'),
+    ).toString('utf8');
+
+  it('signs `(request-target)` first as `post <path?query>`, and names the list in the header', () => {
+    const headers = sign({
+      signedHeaders: ['(request-target)', 'date', 'digest', 'x-request-id'],
+      requestTarget: 'post /webhooks/fintecture?tenant=a',
+    });
+    expect(headers.Signature).toContain('headers="(request-target) date digest x-request-id"');
+    expect(decrypt(headers)).toBe(
+      `(request-target): post /webhooks/fintecture?tenant=a\ndate: ${headers.Date}\ndigest: ${headers.Digest}\n` +
+        `x-request-id: ${requestId}`,
+    );
+  });
+
+  it('signs only `date digest` while still sending X-Request-ID', () => {
+    const headers = sign({ signedHeaders: ['date', 'digest'] });
+    expect(headers.Signature).toContain('headers="date digest"');
+    expect(headers['X-Request-ID']).toBe(requestId);
+    expect(decrypt(headers)).toBe(`date: ${headers.Date}\ndigest: ${headers.Digest}`);
+  });
+
+  it('follows the list’s order', () => {
+    const headers = sign({ signedHeaders: ['x-request-id', 'digest', 'date'] });
+    expect(decrypt(headers)).toBe(
+      `x-request-id: ${requestId}\ndigest: ${headers.Digest}\ndate: ${headers.Date}`,
+    );
+  });
+
+  it('is accepted by the official SDK for every list, `(request-target)` on the path the SDK assumes', () => {
+    // The SDK rebuilds `(request-target)` as `post /webhook`, whatever the receiver's URL.
+    for (const signedHeaders of [
+      ['(request-target)', 'date', 'digest', 'x-request-id'],
+      ['date', 'digest'],
+    ] as const) {
+      const headers = sign({ signedHeaders, requestTarget: 'post /webhook' });
+      expect(sdkAccepts({ appId, privateKeyPem: merchant.privateKeyPem }, headers, body)).toBe(true);
+    }
+    const elsewhere = sign({
+      signedHeaders: ['(request-target)', 'date', 'digest'],
+      requestTarget: 'post /webhooks/fintecture',
+    });
+    expect(sdkAccepts({ appId, privateKeyPem: merchant.privateKeyPem }, elsewhere, body)).toBe(false);
+  });
+
+  it('fails with a WebhookSigningError when `(request-target)` is listed without a target', () => {
+    expect(() => sign({ signedHeaders: ['(request-target)', 'date', 'digest'] })).toThrow(
+      WebhookSigningError,
+    );
+  });
+});

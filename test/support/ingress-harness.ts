@@ -4,6 +4,7 @@ import path from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
+import { DEFAULT_WEBHOOK_MAX_AGE_SECONDS } from '../../client/config';
 import { buildIngress, type RateLimitOptions } from '../../client/ingress';
 import { type LogFields, type Logger } from '../../client/logger';
 import { type PayoutService } from '../../client/payout-service';
@@ -87,6 +88,7 @@ export async function startTestIngress(options: {
         appId: options.appId ?? TEST_APP_ID,
         privateKey: new Secret(options.privateKey ?? webhookKeys().privateKey),
         dateToleranceSeconds: 300,
+        maxAgeSeconds: DEFAULT_WEBHOOK_MAX_AGE_SECONDS,
       },
     },
     logger,
