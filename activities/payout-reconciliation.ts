@@ -26,6 +26,8 @@ export interface SessionSearchOptions {
   onPage?: (pageNumber: number) => void;
 }
 
+const STALE_PAGES_MEANING_NO_PAGING = 5;
+
 /** A payout of this order: type `RequestForPayout` (or none given) and the order's reference. */
 export function isSessionFor(references: PayoutReferences, payment: PaymentRecord): boolean {
   const payout = payment.type === null || payment.type === 'RequestForPayout';
@@ -34,8 +36,8 @@ export function isSessionFor(references: PayoutReferences, payment: PaymentRecor
 
 /**
  * Reads `GET /pis/v2/payments` page by page to its end, matching every entry locally. The end is an empty
- * page (or a 404 past page 1); a page holding only sessions already seen means the API ignores
- * `page[number]`, so the rest cannot be read. Sessions inserted while paging only shift entries onto later
+ * page (or a 404 past page 1); several pages in a row holding only sessions already seen mean the API
+ * ignores `page[number]`, so the rest cannot be read. Sessions inserted while paging only shift entries onto later
  * pages (seen twice, never skipped), so reading to the end never misses one that existed at the start.
  */
 export async function searchOrderSessions(
@@ -46,6 +48,7 @@ export async function searchOrderSessions(
   const seen = new Set<string>();
   const candidates = new Map<string, PaymentRecord>();
   let doubtful = false;
+  let staleInARow = 0;
   for (let pageNumber = 1; pageNumber <= options.maxPages; pageNumber++) {
     let page;
     try {
@@ -56,8 +59,11 @@ export async function searchOrderSessions(
     }
     options.onPage?.(pageNumber);
     if (page.items.length === 0 && page.unreadable.length === 0) return done(pageNumber);
-    const fresh = page.items.filter((item) => !seen.has(item.sessionId));
-    if (page.items.length > 0 && fresh.length === 0) {
+    // Pages of only known sessions, again and again: the API ignores `page[number]`, so the rest cannot be
+    // read. One such page proves nothing (sessions created meanwhile shift whole pages), several in a row do.
+    const fresh = page.items.filter((entry) => !seen.has(entry.sessionId));
+    staleInARow = page.items.length > 0 && fresh.length === 0 ? staleInARow + 1 : 0;
+    if (staleInARow >= STALE_PAGES_MEANING_NO_PAGING) {
       return { outcome: 'incomplete', candidates: [...candidates.values()], pagesRead: pageNumber };
     }
     for (const item of fresh) {
