@@ -33,6 +33,11 @@ export function statusAnswer(view: PayoutStatusView) {
     executionDate: view.executionDate,
     polls: view.polls,
     nextPollAt: view.nextPollAt,
+    // A status or transfer state the status model cannot rank, verbatim (never moves the payout).
+    unrecognised: view.unrecognised ?? null,
+    // create_ambiguous: every candidate; duplicate_payout: the duplicates (ours is `sessionId`).
+    otherSessionIds: view.otherSessionIds ?? [],
+    cancelledDuplicateSessionIds: view.cancelledDuplicateSessionIds ?? [],
     timeline: view.timeline.map((entry) => ({
       at: entry.at,
       source: entry.source,

@@ -115,6 +115,23 @@ describe('startPayout', () => {
   });
 });
 
+describe('getPayout of a closed workflow', () => {
+  it('reads the execution status first: a terminated payout mid-wait is NEEDS_REVIEW, with its details', async () => {
+    const request = order(false);
+    const { status } = await payouts.startPayout(request);
+    expect(status.outcome).toBeNull();
+    await client.workflow.getHandle(payoutWorkflowId(request.orderId)).terminate('operator stopped it');
+    const view = await payouts.getPayout(request.orderId);
+    expect(view).toMatchObject({
+      orderId: request.orderId,
+      phase: 'finished',
+      outcome: 'NEEDS_REVIEW',
+      outcomeReason: 'workflow_terminated',
+      nextPollAt: null,
+    });
+  });
+});
+
 describe('signalEvent and getPayout', () => {
   it('signals a running payout, says "unknown" for no payout and "finished" for a closed one', async () => {
     const request = order(true);
