@@ -1,10 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, type LogLevel, type LogMetadata, type Logger } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { FintectureClient } from '../../activities/fintecture/client';
 import { type Clock } from '../../activities/fintecture/clock';
 import { type FintectureConfig, loadFintectureConfig } from '../../activities/fintecture/config';
 import { createPayoutActivities } from '../../activities/payout-activities';
-import { type PayoutRequestInput } from '../../domain/payout-request';
+import { buildCreatePayoutCall } from '../../activities/payout-create-request';
+import { payoutReferencesFor } from '../../activities/payout-references';
+import { parsePayoutRequest, type PayoutRequestInput } from '../../domain/payout-request';
 import { type SandboxProcess, startSandboxProcess } from '../support/sandbox-process';
 
 /** A logger that keeps every line, so tests can assert what was (and was not) logged. */
@@ -43,10 +46,13 @@ export class RecordingLogger implements Logger {
 
 /** One entry of the sandbox's `GET /_sandbox/requests`. */
 export interface LoggedRequest {
+  /** When the sandbox received the request (ISO 8601, ms). */
+  at: string;
   method: string;
   url: string;
   route: string;
-  status: number;
+  /** Null when the connection was dropped. */
+  status: number | null;
   signature: string;
   fault?: string;
 }
@@ -56,11 +62,40 @@ export interface SandboxPayout {
   state: string | null;
   endToEndId: string;
   amount: string;
+  currency: string;
   method: string | null;
   status: string;
   transferState: string | null;
   redirectUri: string | null;
+  createdAt: string;
 }
+
+/** One entry of `GET /_sandbox/foreign` (documented profile): a session of the application that is not ours. */
+export interface SandboxForeignSession {
+  sessionId: string;
+  kind: string;
+  createdAt: string;
+  readable: boolean;
+  type?: string;
+  status?: string;
+  transferState?: string | null;
+  amount?: string;
+  currency?: string;
+  communication?: string;
+  endToEndId?: string;
+}
+
+/**
+ * The order in which the documented profile adds a foreign session after each create, round and round
+ * (sandbox/README.md, "Foreign sessions"). The four seeded at start-up take one turn.
+ */
+export const FOREIGN_KINDS = [
+  'pay-in-ordered',
+  'pay-in-overpaid',
+  'other-payout',
+  'lookalike-payout',
+] as const;
+export type ForeignKind = (typeof FOREIGN_KINDS)[number];
 
 /** Everything secret the suite handled: none of it may appear in a log line or an error. */
 export class SecretWatch {
@@ -121,6 +156,8 @@ export interface ActivityAttempt {
   run<A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R>;
   /** Cancels the activity as Temporal would (its cancellation signal fires). */
   cancel(): void;
+  /** The details of every heartbeat the activity sent, in order. */
+  heartbeats: unknown[];
 }
 
 export interface SandboxHarness {
@@ -137,7 +174,23 @@ export interface SandboxHarness {
   /** An activity context for the given attempt, logging (as Temporal does on failures) to `logger`. */
   attempt(attempt: number): ActivityAttempt;
   requests(route?: string): Promise<LoggedRequest[]>;
+  /** The payouts created with this `state` (`payout-<orderId>`), newest first. */
   payouts(state: string): Promise<SandboxPayout[]>;
+  /** Every payout the sandbox holds, whatever its state. */
+  allPayouts(): Promise<SandboxPayout[]>;
+  /** The foreign sessions (documented profile), oldest first. */
+  foreign(): Promise<SandboxForeignSession[]>;
+  /**
+   * Sends the create the activity would send for this order (same body, reference and `state`), without
+   * its search: a create of an earlier attempt that committed while nobody saw the answer. Returns the
+   * session ID.
+   */
+  createDirectly(order: PayoutRequestInput): Promise<string>;
+  /**
+   * Creates payouts for other orders until the next foreign session the documented profile adds (after the
+   * next create) is of this kind.
+   */
+  fillUntilNextForeignIs(kind: ForeignKind): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -160,6 +213,18 @@ export async function startSandboxHarness(sandboxEnv: Record<string, string> = {
   const config = (overrides: Record<string, string> = {}) => loadFintectureConfig(env(overrides));
   const client = (options: { env?: Record<string, string>; clock?: Clock } = {}) =>
     new FintectureClient({ config: config(options.env), logger, clock: options.clock, fetch: watch.fetch });
+  const directClient = client();
+  const createDirectly = async (order: PayoutRequestInput) => {
+    const parsed = parsePayoutRequest(order);
+    if (!parsed.ok) throw new Error(`invalid test order: ${JSON.stringify(parsed.issues)}`);
+    const call = buildCreatePayoutCall(
+      parsed.request,
+      payoutReferencesFor(parsed.request.orderId),
+      config().redirectUri,
+    );
+    return (await directClient.createPayout(call)).sessionId;
+  };
+  const foreign = () => sandbox.control<SandboxForeignSession[]>('GET', '/foreign');
   return {
     sandbox,
     logger,
@@ -175,10 +240,13 @@ export async function startSandboxHarness(sandboxEnv: Record<string, string> = {
       }),
     attempt: (attempt) => {
       const environment = new MockActivityEnvironment({ attempt }, { logger });
+      const heartbeats: unknown[] = [];
+      environment.on('heartbeat', (details: unknown) => heartbeats.push(details));
       return {
         run: <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A) =>
           environment.run(fn, ...args) as Promise<R>,
         cancel: () => environment.cancel(),
+        heartbeats,
       };
     },
     requests: async (route) => {
@@ -187,6 +255,18 @@ export async function startSandboxHarness(sandboxEnv: Record<string, string> = {
     },
     payouts: (state) =>
       sandbox.control<SandboxPayout[]>('GET', `/payouts?state=${encodeURIComponent(state)}`),
+    allPayouts: () => sandbox.control<SandboxPayout[]>('GET', '/payouts'),
+    foreign,
+    createDirectly,
+    fillUntilNextForeignIs: async (kind) => {
+      // One readable foreign session per create (the seeded ones included), kinds in a fixed rotation.
+      const next = async () =>
+        FOREIGN_KINDS[(await foreign()).filter((session) => session.readable).length % FOREIGN_KINDS.length];
+      for (let i = 0; i < FOREIGN_KINDS.length && (await next()) !== kind; i++) {
+        await createDirectly(scenario1Request(`other-${randomUUID()}`));
+      }
+      if ((await next()) !== kind) throw new Error(`the sandbox does not rotate foreign sessions to ${kind}`);
+    },
     stop: () => sandbox.stop(),
   };
 }

@@ -1,7 +1,13 @@
 import { inspect } from 'node:util';
 import { type CreatePayoutBody } from '../../activities/fintecture/client';
 import { toActivityFailure } from '../../activities/failures';
-import { payoutReferencesFor } from '../../activities/payout-references';
+import {
+  carriesReference,
+  communicationWithReference,
+  payoutReferencesFor,
+} from '../../activities/payout-references';
+import { type PayoutRequestInput } from '../../domain/payout-request';
+import { type CreatedPayout, type CreateSessionResult } from '../../domain/payout-snapshot';
 import { uniqueId } from '../support/temporal';
 import { eventually } from '../support/wait';
 import {
@@ -13,6 +19,7 @@ import {
   type SandboxHarness,
 } from './harness';
 
+/** Against the sandbox's default, `documented` profile: the guide's answers and nothing [assumed]. */
 let h: SandboxHarness;
 beforeAll(async () => {
   h = await startSandboxHarness({ SANDBOX_SIGNATURES: 'required' });
@@ -42,6 +49,18 @@ function body(overrides: Partial<CreatePayoutBody['data']['attributes']> = {}): 
 
 async function tokenCalls(): Promise<number> {
   return (await h.requests('token')).length;
+}
+
+/** The session of a create that established one (created or adopted). */
+function sessionOf(result: CreateSessionResult, kind: 'created' | 'adopted' = 'created'): CreatedPayout {
+  expect(result.kind).toBe(kind);
+  if (result.kind !== kind) throw new Error(`expected ${kind}, got ${JSON.stringify(result)}`);
+  return result.session;
+}
+
+/** Creates the order's payout through the activity (attempt 1) and returns its session. */
+async function createSession(order: PayoutRequestInput): Promise<CreatedPayout> {
+  return sessionOf(await attempt(1).run(h.activities().createPayoutSession, order));
 }
 
 describe('signing, against the sandbox in `required` mode', () => {
@@ -74,9 +93,16 @@ describe('signing, against the sandbox in `required` mode', () => {
   it('signs the activity’s calls too, for an order ID full of query-significant characters', async () => {
     const id = `A&B=C+D;E!'()*~@:$,${uniqueId('o')}`;
     const before = (await h.requests()).length;
-    const created = await attempt(1).run(h.activities().createPayout, scenario1Request(id));
+    const created = await createSession(scenario1Request(id));
     const signed = (await h.requests()).slice(before).filter((r) => r.route !== 'token');
-    expect(signed.map((r) => `${r.route}:${r.signature}`)).toEqual(['list:valid', 'create:valid']);
+    // The whole list (at least one page and the empty one), the create, the read that learns its status.
+    const pages = signed.filter((r) => r.route === 'list').length;
+    expect(pages).toBeGreaterThanOrEqual(2);
+    expect(signed.map((r) => `${r.route}:${r.signature}`)).toEqual([
+      ...Array(pages).fill('list:valid'),
+      'create:valid',
+      'fetch:valid',
+    ]);
     expect((await h.payouts(`payout-${id}`)).map((p) => p.sessionId)).toEqual([created.sessionId]);
   });
 });
@@ -160,25 +186,32 @@ describe('the access token', () => {
 describe('creating and reading payouts', () => {
   it('creates a scenario 1 payout (link) and reads it back', async () => {
     const id = orderId();
-    const created = await attempt(1).run(h.activities().createPayout, scenario1Request(id));
+    const before = (await h.requests()).length;
+    const created = await createSession(scenario1Request(id));
     const references = payoutReferencesFor(id);
     expect(created).toEqual({
       sessionId: expect.stringMatching(/^[0-9a-f]{32}$/),
+      // The guide's answer has no status: the read right after the create gave it.
       sessionStatus: 'iban_required',
       scenario: 1,
       connectUrl: expect.stringContaining(`${h.sandbox.baseUrl}/`),
       transferState: null,
       state: `payout-${id}`,
-      endToEndId: references.endToEndId,
+      endToEndId: expect.stringMatching(/^[0-9a-f]{32}$/),
       adopted: false,
+      unrecognised: null,
     });
-    expect(created.endToEndId).toMatch(/^[0-9a-f]{32}$/);
+    const sent = (await h.requests()).slice(before).filter((r) => r.route !== 'token');
+    expect(sent.slice(-2).map((r) => `${r.route} ${r.status}`)).toEqual(['create 201', 'fetch 200']);
     const [stored] = await h.payouts(`payout-${id}`);
     expect(stored).toMatchObject({
-      endToEndId: created.endToEndId,
+      sessionId: created.sessionId,
       amount: '26.99',
       redirectUri: 'https://shop.example/payouts/return',
     });
+    // Fintecture keeps its own end_to_end_id (§4): ours was only sent.
+    expect(stored!.endToEndId).toMatch(/^[0-9a-f]{32}$/);
+    expect(stored!.endToEndId).not.toBe(references.endToEndId);
 
     const snapshot = await attempt(1).run(h.activities().fetchPayout, created.sessionId);
     expect(snapshot).toMatchObject({
@@ -187,8 +220,9 @@ describe('creating and reading payouts', () => {
       transferState: null,
       amount: '26.99',
       currency: 'EUR',
-      communication: 'MyShop REFUND from Order 123',
-      endToEndId: created.endToEndId,
+      // The order's text, then its reference: what finds the session again.
+      communication: communicationWithReference('MyShop REFUND from Order 123', references),
+      endToEndId: stored!.endToEndId,
     });
 
     // The payee submits their bank details; the payout then runs to completion.
@@ -211,13 +245,13 @@ describe('creating and reading payouts', () => {
 
   it.each(['email', 'sms'] as const)('asks Fintecture to deliver the link by %s', async (delivery) => {
     const id = orderId();
-    await attempt(1).run(h.activities().createPayout, scenario1Request(id, { delivery }));
+    await createSession(scenario1Request(id, { delivery }));
     expect((await h.payouts(`payout-${id}`)).map((p) => p.method)).toEqual([delivery]);
   });
 
   it('creates a scenario 2 payout (verified beneficiary), which settles without the payee', async () => {
     const id = orderId();
-    const created = await attempt(1).run(h.activities().createPayout, scenario2Request(id));
+    const created = await createSession(scenario2Request(id));
     expect(created).toMatchObject({
       scenario: 2,
       sessionStatus: 'payment_created',
@@ -240,10 +274,7 @@ describe('creating and reading payouts', () => {
   });
 
   it('reads a rejection and its reason', async () => {
-    const created = await attempt(1).run(
-      h.activities().createPayout,
-      scenario2Request(orderId(), { amount: '400.01' }),
-    );
+    const created = await createSession(scenario2Request(orderId(), { amount: '400.01' }));
     const rejected = await eventually(
       () => attempt(1).run(h.activities().fetchPayout, created.sessionId),
       (s) => s.transferState === 'rejected',
@@ -293,7 +324,7 @@ describe('creating and reading payouts', () => {
       payee: { name: 'John Doe' },
       delivery: 'email' as const,
     };
-    const error = await h.watch.failureOf(attempt(1).run(h.activities().createPayout, input));
+    const error = await h.watch.failureOf(attempt(1).run(h.activities().createPayoutSession, input));
     expectApplicationFailure(error, 'PayoutRequestInvalid', { nonRetryable: true });
     expect((error as Error).message).toMatch(/amount .*payee\.email/);
     expect((await h.requests()).slice(before).filter((r) => r.route !== 'token')).toEqual([]);
@@ -307,7 +338,7 @@ describe('creating and reading payouts', () => {
 
 describe('cancelling', () => {
   it('cancels a payout still waiting for the payee, and answers the same when asked again', async () => {
-    const created = await attempt(1).run(h.activities().createPayout, scenario1Request(orderId()));
+    const created = await createSession(scenario1Request(orderId()));
     expect(await attempt(1).run(h.activities().cancelPayout, created.sessionId)).toEqual({
       cancelled: true,
       sessionStatus: 'payment_cancelled',
@@ -321,7 +352,7 @@ describe('cancelling', () => {
   });
 
   it('returns a typed refusal, not a failure, once money is on its way', async () => {
-    const created = await attempt(1).run(h.activities().createPayout, scenario2Request(orderId()));
+    const created = await createSession(scenario2Request(orderId()));
     const outcome = await attempt(1).run(h.activities().cancelPayout, created.sessionId);
     expect(outcome).toEqual({
       cancelled: false,
@@ -329,6 +360,82 @@ describe('cancelling', () => {
       sessionStatus: 'payment_created',
       fintectureCodes: expect.any(Array),
     });
+  });
+});
+
+describe('identifying the session an event names', () => {
+  it('says ours for the order’s session, read from Fintecture', async () => {
+    const id = orderId();
+    const order = scenario1Request(id);
+    const created = await createSession(order);
+    const [stored] = await h.payouts(`payout-${id}`);
+
+    const answer = await attempt(1).run(h.activities().identifySession, {
+      order,
+      sessionId: created.sessionId,
+    });
+    expect(answer).toEqual({
+      ours: true,
+      session: {
+        sessionId: created.sessionId,
+        sessionStatus: 'iban_required',
+        scenario: 1,
+        // A read shows no payee link (§5).
+        connectUrl: null,
+        transferState: null,
+        state: `payout-${id}`,
+        endToEndId: stored!.endToEndId,
+        adopted: true,
+        unrecognised: null,
+      },
+    });
+  });
+
+  it('says not ours for a lookalike of it, a pay-in, another payout or another order of the same amount', async () => {
+    const id = orderId();
+    const order = scenario1Request(id);
+    const references = payoutReferencesFor(id);
+    // The documented profile follows this create with a lookalike: same amount and currency, and a
+    // communication that differs from ours only in its last word (our reference).
+    await h.fillUntilNextForeignIs('lookalike-payout');
+    const created = await createSession(order);
+    const foreign = await h.foreign();
+    const lookalike = foreign.at(-1)!;
+    expect(lookalike).toMatchObject({
+      kind: 'lookalike-payout',
+      type: 'RequestForPayout',
+      status: 'iban_required',
+      amount: '26.99',
+      currency: 'EUR',
+    });
+    expect(carriesReference(lookalike.communication ?? null, references)).toBe(false);
+    const payIn = foreign.find((session) => session.type === 'PayByBank')!;
+    const otherPayout = foreign.find((session) => session.kind === 'other-payout')!;
+    const otherOrder = await createSession(scenario1Request(orderId()));
+
+    const activities = h.activities();
+    for (const sessionId of [
+      lookalike.sessionId,
+      payIn.sessionId,
+      otherPayout.sessionId,
+      otherOrder.sessionId,
+    ]) {
+      expect(await attempt(1).run(activities.identifySession, { order, sessionId })).toEqual({ ours: false });
+    }
+    // Nothing was cancelled or changed on the way.
+    expect((await h.payouts(`payout-${id}`)).map((p) => [p.sessionId, p.status])).toEqual([
+      [created.sessionId, 'iban_required'],
+    ]);
+  });
+
+  it('fails non-retryably when the session does not exist', async () => {
+    const error = await h.watch.failureOf(
+      attempt(1).run(h.activities().identifySession, {
+        order: scenario1Request(orderId()),
+        sessionId: 'f'.repeat(32),
+      }),
+    );
+    expectApplicationFailure(error, 'FintectureNotFound', { nonRetryable: true });
   });
 });
 
