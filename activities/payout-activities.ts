@@ -110,6 +110,8 @@ export function createPayoutActivities({ client, config, logger }: PayoutActivit
         ...created,
         sessionStatus: read.sessionStatus,
         transferState: created.transferState ?? read.transferState,
+        // The guide's scenario-1 answer has none; Fintecture keeps its own, not ours (§4).
+        endToEndId: created.endToEndId ?? read.endToEndId,
         unrecognised: read.unrecognised,
       };
     } catch (error) {
@@ -209,7 +211,7 @@ export function createPayoutActivities({ client, config, logger }: PayoutActivit
           case 'mismatch':
             throw new PayoutReconciliationMismatchError(orderId, result.sessionId);
           case 'ambiguous':
-            throw new PayoutReconciliationInconclusiveError(orderId, 0);
+            throw new PayoutReconciliationInconclusiveError(orderId, 0, result.sessionIds);
           case 'search_incomplete':
             throw new PayoutReconciliationInconclusiveError(orderId, result.pagesRead);
         }
@@ -258,7 +260,11 @@ export function createPayoutActivities({ client, config, logger }: PayoutActivit
         const cancelled: string[] = [];
         const remaining: string[] = [];
         for (const other of others) {
-          if (other.sessionStatus === 'payment_cancelled' && !other.transferState) {
+          // Cancelled already (by an earlier sweep: Fintecture then shows transfer `cancelled` too).
+          if (
+            other.sessionStatus === 'payment_cancelled' &&
+            (other.transferState === null || other.transferState === 'cancelled')
+          ) {
             cancelled.push(other.sessionId);
             continue;
           }

@@ -29,15 +29,19 @@ export class PayoutReconciliationInconclusiveError extends TypedActivityError {
   constructor(
     readonly orderId: string,
     readonly pagesRead: number,
+    /** Set when several sessions carry the order's reference (which one is the payout is not ours to pick). */
+    readonly sessionIds: string[] = [],
   ) {
     super(
-      `Could not establish whether order ${orderId} already has a Fintecture payout: read ${pagesRead} pages ` +
-        `of payments without finding it or reaching the end`,
+      sessionIds.length > 1
+        ? `Several Fintecture sessions carry the reference of order ${orderId}: ${sessionIds.join(', ')}`
+        : `Could not establish whether order ${orderId} already has a Fintecture payout: read ${pagesRead} pages ` +
+            `of payments without finding it or reaching the end`,
     );
   }
 
   details(): Record<string, unknown> {
-    return { orderId: this.orderId, pagesRead: this.pagesRead };
+    return { orderId: this.orderId, pagesRead: this.pagesRead, sessionIds: this.sessionIds };
   }
 }
 

@@ -496,6 +496,15 @@ describe('the duplicate sweep', () => {
     const payouts = await h.payouts(`payout-${id}`);
     expect(payouts.find((p) => p.sessionId === duplicate)?.status).toBe('payment_cancelled');
     expect(payouts.find((p) => p.sessionId === ours.sessionId)?.status).toBe('iban_required');
+
+    // The final sweep meets the duplicate it cancelled (Fintecture shows transfer `cancelled` with it): done,
+    // no second PATCH, and not a duplicate that needs a person.
+    const again = await logLength();
+    expect(await h.attempt(1).run(activities.sweepDuplicates, { order, sessionId: ours.sessionId })).toEqual({
+      outcome: 'cancelled',
+      cancelledSessionIds: [duplicate],
+    });
+    expect((await requestsSince(again)).filter((r) => r.route === 'cancel')).toEqual([]);
   });
 
   it('reports a duplicate that cannot be cancelled (payment_created) without touching it', async () => {

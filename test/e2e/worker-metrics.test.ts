@@ -52,9 +52,9 @@ it('exports runtime metrics, Fintecture call latency and failures by type, payou
   const lines = await scrape();
   // The SDK's own worker metrics come out of the same endpoint.
   expect(sample(lines, 'temporal_workflow_completed_total', {})).toBeGreaterThanOrEqual(2);
-  expect(sample(lines, 'temporal_activity_execution_failed_total', { activity_type: 'createPayoutSession' })).toBe(
-    1,
-  );
+  expect(
+    sample(lines, 'temporal_activity_execution_failed_total', { activity_type: 'createPayoutSession' }),
+  ).toBe(1);
   // Every Fintecture exchange is timed, labelled by operation and HTTP status.
   expect(sample(lines, 'fintecture_request_duration_count', { operation: 'create', result: '429' })).toBe(1);
   expect(sample(lines, 'fintecture_request_duration_count', { operation: 'create', result: '201' })).toBe(2);

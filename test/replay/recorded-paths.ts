@@ -10,16 +10,25 @@ import {
   type PayoutWorkflowInput,
   type TimelineSource,
 } from '../../workflows/messages';
+import { FINTECTURE_AS_DOCUMENTED_PATCH, WAKE_ON_OUTCOME_PATCH } from '../../workflows/payout-workflow';
 
 /**
  * The catalogue of recorded workflow histories (DESIGN.md §5 G6): one per path through PayoutWorkflow.
  * `scripts/record-histories.ts` records them, test/replay/replay.test.ts replays every one against the
  * current workflow code and fails when a file is missing. Adding a path here without recording it fails
  * the replay suite, as it should.
+ *
+ * Two generations: the paths recorded before `patched('fintecture-as-documented')` (`predates` it) take the
+ * old path on replay and are kept exactly as recorded — they are the proof that payouts started before the
+ * patch still replay, and today's code could not record them again. The `documented-*` paths are recorded
+ * by today's code and hold the patch's marker.
  */
 export interface RecordedPath {
   name: string;
-  /** How the recording drives it (the script does exactly this). */
+  /**
+   * How the recording drives it (the script does exactly this; for a path that `predates` a patch, the
+   * script's version in git history from before the patch did).
+   */
   what: string;
   /** `continuedAsNew`: the run ends by continue-as-new instead of a result. */
   closes: 'completed' | 'continuedAsNew';
@@ -33,11 +42,27 @@ export interface RecordedPath {
   signals?: number;
   /** How many `cancel` updates the history holds. */
   cancels?: number;
+  /** The `patched()` markers the history holds, in any order (none when absent). */
+  patches?: readonly string[];
+  /** How many times the history schedules each activity named here (retries are not new schedules). */
+  activities?: Readonly<Record<string, number>>;
+  /**
+   * The patch this history was recorded before: it takes the old path on replay and is kept as recorded.
+   * The recorder refuses to record it again (the current code would take the new path).
+   */
+  predates?: string;
 }
+
+/** Recorded before FINTECTURE_AS_DOCUMENTED_PATCH; all but one before WAKE_ON_OUTCOME_PATCH too: no marker. */
+const BEFORE_DOCUMENTED = { predates: FINTECTURE_AS_DOCUMENTED_PATCH, patches: [] } as const;
+
+/** What every run of the current code records: both markers (the second one before the wait loop). */
+const DOCUMENTED_PATCHES = [FINTECTURE_AS_DOCUMENTED_PATCH, WAKE_ON_OUTCOME_PATCH] as const;
 
 export const RECORDED_PATHS: readonly RecordedPath[] = [
   {
     name: 'scenario1-webhook',
+    ...BEFORE_DOCUMENTED,
     what: 'payout link; the payee submits; webhooks (one forged, one duplicate) wake the workflow; settles',
     closes: 'completed',
     outcome: 'SETTLED',
@@ -47,6 +72,7 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
   },
   {
     name: 'scenario1-redirect',
+    ...BEFORE_DOCUMENTED,
     what: 'payout link; the payee submits and is redirected back; the redirect wakes the workflow; settles',
     closes: 'completed',
     outcome: 'SETTLED',
@@ -56,6 +82,7 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
   },
   {
     name: 'scenario1-polling',
+    ...BEFORE_DOCUMENTED,
     what: 'payout link; the payee submits; no event arrives, polling alone follows it to settlement',
     closes: 'completed',
     outcome: 'SETTLED',
@@ -65,6 +92,7 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
   },
   {
     name: 'scenario2-settled',
+    ...BEFORE_DOCUMENTED,
     what: 'verified beneficiary; polling follows the transfer to completed',
     closes: 'completed',
     outcome: 'SETTLED',
@@ -74,6 +102,7 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
   },
   {
     name: 'rejected',
+    ...BEFORE_DOCUMENTED,
     what: 'verified beneficiary; the bank rejects the transfer (amount 400.01)',
     closes: 'completed',
     outcome: 'REJECTED',
@@ -83,6 +112,7 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
   },
   {
     name: 'expired',
+    ...BEFORE_DOCUMENTED,
     what: 'payout link that expires at Fintecture (sandbox expire); the webhook says so',
     closes: 'completed',
     outcome: 'EXPIRED',
@@ -92,6 +122,7 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
   },
   {
     name: 'link-deadline',
+    ...BEFORE_DOCUMENTED,
     what: 'payout link nobody uses: at expiry + grace the workflow cancels it itself',
     closes: 'completed',
     outcome: 'EXPIRED',
@@ -101,6 +132,7 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
   },
   {
     name: 'cancelled',
+    ...BEFORE_DOCUMENTED,
     what: 'payout link cancelled through the `cancel` update before the payee acts',
     closes: 'completed',
     outcome: 'CANCELLED',
@@ -111,6 +143,7 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
   },
   {
     name: 'needs-review',
+    ...BEFORE_DOCUMENTED,
     what: 'verified beneficiary; the transfer stays blocked (409.00) past maxWaitSeconds',
     closes: 'completed',
     outcome: 'NEEDS_REVIEW',
@@ -120,12 +153,14 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
   },
   {
     name: 'continued-as-new',
+    ...BEFORE_DOCUMENTED,
     what: 'a long poll loop (409.00 stuck) until the server suggests continue-as-new: the first run',
     closes: 'continuedAsNew',
     signals: 0,
   },
   {
     name: 'continued-as-new-resumed',
+    ...BEFORE_DOCUMENTED,
     what: 'the run continue-as-new started, resuming from the carried state; settles',
     closes: 'completed',
     resumed: true,
@@ -136,6 +171,7 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
   },
   {
     name: 'create-failed',
+    ...BEFORE_DOCUMENTED,
     what: 'Fintecture refuses the create (422): parked for review without waiting',
     closes: 'completed',
     outcome: 'NEEDS_REVIEW',
@@ -145,6 +181,9 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
   },
   {
     name: 'create-unconfirmed',
+    ...BEFORE_DOCUMENTED,
+    // Recorded after WAKE_ON_OUTCOME_PATCH (the only one of them).
+    patches: [WAKE_ON_OUTCOME_PATCH],
     what: 'every create answer is ambiguous (503) for the 24 h a create may take: parked as possibly paid',
     closes: 'completed',
     outcome: 'NEEDS_REVIEW',
@@ -154,6 +193,7 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
   },
   {
     name: 'session-not-found',
+    ...BEFORE_DOCUMENTED,
     what: 'the session is unknown to Fintecture when the workflow looks (404)',
     closes: 'completed',
     outcome: 'NEEDS_REVIEW',
@@ -163,12 +203,93 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
   },
   {
     name: 'link-deadline-unresolved',
+    ...BEFORE_DOCUMENTED,
     what: 'at the link deadline Fintecture refuses the cancel yet still waits for the payee',
     closes: 'completed',
     outcome: 'NEEDS_REVIEW',
     outcomeReason: 'link_deadline_unresolved',
     timeline: /^create$/,
     signals: 0,
+  },
+
+  // Fintecture as documented (FINTECTURE_AS_DOCUMENTED_PATCH), recorded against the sandbox's
+  // `documented` profile.
+  {
+    name: 'documented-scenario2-settled',
+    what: 'verified beneficiary; the create reads the whole list, finds no session and sends; swept after the create and at the end; polling follows the transfer to completed',
+    closes: 'completed',
+    outcome: 'SETTLED',
+    outcomeReason: 'completed',
+    timeline: /^create(,poll)+$/,
+    signals: 0,
+    patches: DOCUMENTED_PATCHES,
+    activities: { createPayoutSession: 1, identifySession: 0, sweepDuplicates: 2, createPayout: 0 },
+  },
+  {
+    name: 'documented-scenario1-webhook',
+    what: "payout link (the guide's create answer has no status: the create reads it); the payee submits; webhooks (one forged, one duplicate) wake the workflow; settles",
+    closes: 'completed',
+    outcome: 'SETTLED',
+    outcomeReason: 'completed',
+    timeline: /^create,webhook,webhook$/,
+    signals: 4,
+    patches: DOCUMENTED_PATCHES,
+    activities: { createPayoutSession: 1, identifySession: 0, sweepDuplicates: 2 },
+  },
+  {
+    name: 'documented-create-ambiguous',
+    what: "two sessions carrying the order's reference already exist at Fintecture: the create sends nothing and the payout is parked",
+    closes: 'completed',
+    outcome: 'NEEDS_REVIEW',
+    outcomeReason: 'create_ambiguous',
+    timeline: /^$/,
+    signals: 0,
+    patches: DOCUMENTED_PATCHES,
+    activities: { createPayoutSession: 1, sweepDuplicates: 0, fetchPayout: 0 },
+  },
+  {
+    name: 'documented-duplicate-payout',
+    what: "while the create's POST is held (sandbox delay), another session with the order's reference commits, already paying: the sweep after the create cannot cancel it",
+    closes: 'completed',
+    outcome: 'NEEDS_REVIEW',
+    outcomeReason: 'duplicate_payout',
+    timeline: /^create$/,
+    signals: 0,
+    patches: DOCUMENTED_PATCHES,
+    activities: { createPayoutSession: 1, sweepDuplicates: 1, fetchPayout: 0 },
+  },
+  {
+    name: 'documented-adopted-from-event',
+    what: "payout link; the create's answer is lost (commit-then-drop) and its retry waits for a late commit; webhooks name a foreign session (not ours) then ours: identified and adopted, the create cancelled; the payee submits; settles",
+    closes: 'completed',
+    outcome: 'SETTLED',
+    outcomeReason: 'completed',
+    timeline: /^create,webhook$/,
+    signals: 3,
+    patches: DOCUMENTED_PATCHES,
+    activities: { createPayoutSession: 1, identifySession: 2, sweepDuplicates: 2 },
+  },
+  {
+    name: 'documented-unrecognised-state',
+    what: "verified beneficiary; every read shows a status and transfer state the docs do not list (payout_scheduled/returned, as the sandbox's foreign payouts do; the recorder rewrites the read answers, the sandbox cannot show them for a payout): nothing moves, and at maxWaitSeconds the payout is parked naming them",
+    closes: 'completed',
+    outcome: 'NEEDS_REVIEW',
+    outcomeReason: 'unrecognised_state:payout_scheduled/returned',
+    timeline: /^create$/,
+    signals: 0,
+    patches: DOCUMENTED_PATCHES,
+    activities: { createPayoutSession: 1, sweepDuplicates: 2, cancelPayout: 0 },
+  },
+  {
+    name: 'documented-link-deadline-cancel-failed',
+    what: 'payout link nobody uses; at expiry + grace the cancel fails (403): parked for review, not failed',
+    closes: 'completed',
+    outcome: 'NEEDS_REVIEW',
+    outcomeReason: 'link_deadline_cancel_failed:FintectureForbidden',
+    timeline: /^create$/,
+    signals: 0,
+    patches: DOCUMENTED_PATCHES,
+    activities: { createPayoutSession: 1, cancelPayout: 1, sweepDuplicates: 2 },
   },
 ];
 
@@ -238,7 +359,14 @@ export interface RunSummary {
   continuedWith?: PayoutWorkflowInput;
   signals: number;
   cancels: number;
+  /** The IDs of the `patched()` markers the run recorded, in order. */
+  patches: string[];
+  /** How many times the run scheduled each activity type. */
+  activities: Record<string, number>;
 }
+
+/** The marker `patched()` records (SDK core): its `patch-data` detail names the patch, unencoded. */
+const PATCH_MARKER = 'core_patch';
 
 export async function summarize(history: History): Promise<RunSummary> {
   const events: HistoryEvent[] = history.events ?? [];
@@ -259,6 +387,17 @@ export async function summarize(history: History): Promise<RunSummary> {
     cancels: events.filter(
       (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'cancel',
     ).length,
+    patches: events.flatMap((e) => {
+      const marker = e.markerRecordedEventAttributes;
+      if (marker?.markerName !== PATCH_MARKER) return [];
+      const data = marker.details?.['patch-data']?.payloads?.[0];
+      return data ? [defaultPayloadConverter.fromPayload<{ id: string }>(data).id] : [];
+    }),
+    activities: events.reduce<Record<string, number>>((counts, e) => {
+      const type = e.activityTaskScheduledEventAttributes?.activityType?.name;
+      if (type) counts[type] = (counts[type] ?? 0) + 1;
+      return counts;
+    }, {}),
   };
 }
 
@@ -294,6 +433,13 @@ export function mismatches(expected: RecordedPath, summary: RunSummary): string[
   }
   const cancels = expected.cancels ?? 0;
   check(`${cancels} cancel updates`, summary.cancels === cancels, summary.cancels);
+  const patches = [...(expected.patches ?? [])].sort();
+  const recorded = [...summary.patches].sort();
+  check(`patch markers [${patches.join(', ')}]`, recorded.join() === patches.join(), summary.patches);
+  for (const [type, count] of Object.entries(expected.activities ?? {})) {
+    const scheduled = summary.activities[type] ?? 0;
+    check(`${count} × ${type} scheduled`, scheduled === count, scheduled);
+  }
   return problems;
 }
 

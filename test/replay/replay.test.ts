@@ -5,6 +5,7 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { FAILURE_CONVERTER_PATH } from '../../common/codec-config';
 import { PROJECT_ROOT } from '../../scripts/temporal-dev-server';
 import { WORKFLOWS_PATH } from '../../workers/payout-worker';
+import { FINTECTURE_AS_DOCUMENTED_PATCH } from '../../workflows/payout-workflow';
 import {
   DEMO_PATCH_ID,
   payoutWorkflowVariantSource,
@@ -80,6 +81,19 @@ describe('recorded histories (test/replay/histories)', () => {
     expect(await findSecrets(text)).toEqual([]);
     expect(clearPayloads(text)).toBe(0);
   });
+
+  it(`holds the ${FINTECTURE_AS_DOCUMENTED_PATCH} marker in every history but those recorded before it`, async () => {
+    const marked = async (name: string) =>
+      (await summarize(readHistory(name))).patches.includes(FINTECTURE_AS_DOCUMENTED_PATCH);
+    const markers = Object.fromEntries(
+      await Promise.all(RECORDED_PATHS.map(async (p) => [p.name, await marked(p.name)] as const)),
+    );
+    expect(markers).toEqual(
+      Object.fromEntries(RECORDED_PATHS.map((p) => [p.name, p.predates !== FINTECTURE_AS_DOCUMENTED_PATCH])),
+    );
+    // Both generations are there: the old path's proof, and the documented path's.
+    expect(new Set(Object.values(markers))).toEqual(new Set([true, false]));
+  });
 });
 
 describe('the history checks themselves', () => {
@@ -143,11 +157,19 @@ describe('a workflow change guarded by patched() stays replay-safe', () => {
 
   it('without patched(), the same change fails replay with a DeterminismViolationError', async () => {
     const results = await replayAll({ workflowBundle: { code: bundles.unpatched! } });
-    // The change runs right after a successful create: only histories without one are unaffected.
-    const unaffected = new Set(['create-failed', 'create-unconfirmed', 'continued-as-new-resumed']);
-    for (const name of NAMES) {
-      if (unaffected.has(name)) expect([name, results[name]]).toEqual([name, undefined]);
-      else expect([name, results[name]]).toEqual([name, expect.any(DeterminismViolationError)]);
-    }
+    // The change runs once the create (and on the documented path, the sweep after it) leaves the payout
+    // unfinished: only histories that end before, or a resumed run, are unaffected.
+    const unaffected = new Set([
+      'create-failed',
+      'create-unconfirmed',
+      'continued-as-new-resumed',
+      'documented-create-ambiguous',
+      'documented-duplicate-payout',
+    ]);
+    const verdict = (error: Error | undefined) =>
+      !error ? 'ok' : error instanceof DeterminismViolationError ? 'non-deterministic' : String(error);
+    expect(Object.fromEntries(NAMES.map((name) => [name, verdict(results[name])]))).toEqual(
+      Object.fromEntries(NAMES.map((name) => [name, unaffected.has(name) ? 'ok' : 'non-deterministic'])),
+    );
   });
 });

@@ -108,21 +108,8 @@ export async function startPayoutStack(options: PayoutStackOptions = {}): Promis
     taskQueue,
     worker,
     fintectureEnv,
-    async startPayout(order, settings = FAST_SETTINGS) {
-      const input: PayoutWorkflowInput = { order, settings };
-      const start = new WithStartWorkflowOperation(PAYOUT_WORKFLOW_TYPE, {
-        workflowId: payoutWorkflowId(order.orderId),
-        taskQueue,
-        args: [input],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [
-          { key: PayoutOrderId, value: order.orderId },
-          { key: PayoutScenario, value: scenarioLabel(order.beneficiary ? 2 : 1) },
-          { key: PayoutStatus, value: 'CREATING' },
-        ],
-      });
-      return client.workflow.executeUpdateWithStart(awaitCreatedUpdate, { startWorkflowOperation: start });
+    startPayout(order, settings = FAST_SETTINGS) {
+      return startPayoutOn(client, taskQueue, order, settings);
     },
     result(orderId) {
       return client.workflow.getHandle(payoutWorkflowId(orderId)).result() as Promise<PayoutResult>;
@@ -140,6 +127,29 @@ export async function startPayoutStack(options: PayoutStackOptions = {}): Promis
       await sandbox.stop();
     },
   };
+}
+
+/** Starts `PayoutWorkflow` for an order like the ingress does (update-with-start), waiting until it is created. */
+export function startPayoutOn(
+  client: Client,
+  taskQueue: string,
+  order: PayoutRequest,
+  settings: PayoutSettings = FAST_SETTINGS,
+): Promise<PayoutStatusView> {
+  const input: PayoutWorkflowInput = { order, settings };
+  const start = new WithStartWorkflowOperation(PAYOUT_WORKFLOW_TYPE, {
+    workflowId: payoutWorkflowId(order.orderId),
+    taskQueue,
+    args: [input],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    typedSearchAttributes: [
+      { key: PayoutOrderId, value: order.orderId },
+      { key: PayoutScenario, value: scenarioLabel(order.beneficiary ? 2 : 1) },
+      { key: PayoutStatus, value: 'CREATING' },
+    ],
+  });
+  return client.workflow.executeUpdateWithStart(awaitCreatedUpdate, { startWorkflowOperation: start });
 }
 
 /** A valid order for the tests: scenario 2 with `beneficiary`, scenario 1 without. */
