@@ -1,5 +1,6 @@
 // Jest runs TypeScript through swc (fast, no type-check: `npm run typecheck` does that).
-// ky@1 is ESM-only, so it is transformed too (DESIGN.md §6).
+// ky@1 is ESM-only, so it is transformed too (DESIGN.md §6), and so is content-disposition@3 (required by
+// @fastify/static, which @fastify/swagger-ui serves /docs with: Node loads it natively, Jest does not).
 /** @type {import('jest').Config} */
 const swc = [
   '@swc/jest',
@@ -11,7 +12,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.(t|j)s$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!ky/)'],
+  transformIgnorePatterns: ['/node_modules/(?!ky/|content-disposition/)'],
   setupFiles: ['<rootDir>/test/support/setup-runtime.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',

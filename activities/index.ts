@@ -4,6 +4,7 @@ import { type FintectureCallMetrics } from './fintecture/call-metrics';
 import { FintectureClient } from './fintecture/client';
 import { loadFintectureConfig } from './fintecture/config';
 import { createPayoutActivities } from './payout-activities';
+import { type OrderWebhookConfig } from '../common/order-webhooks';
 
 export {
   createPayoutActivities,
@@ -11,6 +12,11 @@ export {
   type PayoutActivitiesDependencies,
 } from './payout-activities';
 export { FintectureClient, type FintectureApi } from './fintecture/client';
+export {
+  ORDER_WEBHOOK_UNDELIVERED,
+  type NotifyOrderSystemInput,
+  type NotifyOrderSystemResult,
+} from './notify-activities';
 export {
   fintectureMetricsOn,
   noFintectureMetrics,
@@ -24,9 +30,13 @@ export { loadFintectureConfig, FintectureConfigError, type FintectureConfig } fr
  */
 export function createPayoutActivitiesFromEnv(
   env: Record<string, string | undefined> = process.env,
-  { logger = log, metrics }: { logger?: Logger; metrics?: FintectureCallMetrics } = {},
+  {
+    logger = log,
+    metrics,
+    notify = null,
+  }: { logger?: Logger; metrics?: FintectureCallMetrics; notify?: OrderWebhookConfig | null } = {},
 ) {
   const config = loadFintectureConfig(env);
   const client = new FintectureClient({ config, logger, metrics });
-  return createPayoutActivities({ client, config, logger });
+  return createPayoutActivities({ client, config, logger, notify });
 }

@@ -19,6 +19,8 @@ import {
 import { isCancellable } from '../domain/status-model';
 import { type CreatedSession, type FintectureApi, type PaymentRecord } from './fintecture/client';
 import { type FintectureConfig } from './fintecture/config';
+import { type OrderWebhookConfig } from '../common/order-webhooks';
+import { createNotifyActivities } from './notify-activities';
 import { toActivityFailure } from './failures';
 import { buildCreatePayoutCall } from './payout-create-request';
 import {
@@ -33,6 +35,8 @@ export interface PayoutActivitiesDependencies {
   client: FintectureApi;
   config: Pick<FintectureConfig, 'redirectUri' | 'reconciliation' | 'ambiguousRetryDelayMs'>;
   logger: Logger;
+  /** Outcome events to the order system (NOTIFY_WEBHOOK_*); absent or null: not configured, none sent. */
+  notify?: OrderWebhookConfig | null;
 }
 
 /** How often a long step (the late-commit wait, the POST) tells Temporal it is alive. */
@@ -42,7 +46,12 @@ const HEARTBEAT_EVERY_MS = 5_000;
  * The payout activities, bound to their dependencies. Each turns typed failures into `ApplicationFailure`s
  * (see `failures.ts`); none returns a token or personal data.
  */
-export function createPayoutActivities({ client, config, logger }: PayoutActivitiesDependencies) {
+export function createPayoutActivities({
+  client,
+  config,
+  logger,
+  notify = null,
+}: PayoutActivitiesDependencies) {
   /** Runs an activity body; converts typed failures; lets a cancellation through as Temporal raised it. */
   async function activity<T>(body: (context: Context) => Promise<T>): Promise<T> {
     const context = Context.current();
@@ -177,6 +186,8 @@ export function createPayoutActivities({ client, config, logger }: PayoutActivit
   }
 
   return {
+    ...createNotifyActivities({ config: notify, logger }),
+
     /** Makes sure this worker holds a valid token. Only the expiry goes back to the workflow. */
     async ensureAccessToken(): Promise<{ expiresAt: string }> {
       return activity(async (context) => {

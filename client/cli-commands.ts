@@ -3,12 +3,20 @@ import { parseArgs } from 'node:util';
 import { parsePayoutRequest, type FieldIssue } from '../domain/payout-request';
 import { ConfigError, loadClientConfig, type ClientConfig } from './config';
 import { formatPayout, formatPayoutList } from './cli-format';
-import { createPayoutService, InvalidStatusFilterError, type PayoutService } from './payout-service';
+import { notifyCommand, NotifyUsageError } from './cli-notify';
+import {
+  createPayoutService,
+  InvalidStatusFilterError,
+  OrderConflictError,
+  type PayoutService,
+  type StartPayoutResult,
+} from './payout-service';
+import { ORDER_CONFLICT_MESSAGE } from './payout-answers';
 import { TemporalUnavailableError } from './temporal-errors';
 import { payoutDataConverter } from '../common/codec-config';
 import { connectTemporal } from './temporal-connection';
 
-/** `payouts start|show|list|cancel`: the payout service for people. Exit codes: 0 ok, 1 failure, 2 usage. */
+/** `payouts start|show|list|cancel|notify`: the payout service for people. Exit codes: 0 ok, 1 failure, 2 usage. */
 
 export const USAGE = `Usage:
   payouts start --order ID --amount 26.99 --communication TEXT --payee-name NAME
@@ -19,6 +27,7 @@ export const USAGE = `Usage:
   payouts show ORDER_ID [--json]
   payouts list [--status SETTLED] [--limit 50] [--json]
   payouts cancel ORDER_ID [--by NAME]
+  payouts notify ORDER_ID [--all]  (re-sends outcome events not delivered; NOTIFY_WEBHOOK_URL, _SECRET)
 
 Temporal: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, TEMPORAL_API_KEY, TEMPORAL_TLS_*.
 `;
@@ -98,11 +107,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await list(rest, io, payouts);
       case 'cancel':
         return await cancel(rest, io, payouts);
+      case 'notify':
+        return await notifyCommand(rest, io, async (orderId) => (await payouts()).getPayout(orderId));
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
-    if (error instanceof UsageError || isParseArgsError(error)) {
+    if (error instanceof UsageError || error instanceof NotifyUsageError || isParseArgsError(error)) {
       io.stderr(`${(error as Error).message}\n\n${USAGE}`);
       return 2;
     }
@@ -134,6 +145,7 @@ async function openPayoutService(config: ClientConfig) {
       client,
       taskQueue: config.temporal.taskQueue,
       settings: config.payoutSettings,
+      payloadKeys: config.payloadKeys,
     }),
     close: () => connection.close(),
   };
@@ -207,7 +219,27 @@ async function start(args: string[], io: CliIo, payouts: ServiceGetter): Promise
     io.stderr(`Invalid payout request:\n${describeIssues(parsed.issues)}\n`);
     return 2;
   }
-  const { created, pending, status } = await (await payouts()).startPayout(parsed.request);
+  let started: StartPayoutResult;
+  try {
+    started = await (await payouts()).startPayout(parsed.request);
+  } catch (error) {
+    if (!(error instanceof OrderConflictError)) throw error;
+    // The same answer as the order API's 409: the differing fields, never their values.
+    const fields = error.fields.map((path) => ({ path, message: ORDER_CONFLICT_MESSAGE }));
+    io.stderr(
+      `Not started: order ${error.orderId} already has a payout (workflow ${error.workflowId}) ` +
+        `started by a different request (order_conflict):\n${describeIssues(fields)}\n`,
+    );
+    return 1;
+  }
+  const { created, pending, status, requestCheck } = started;
+  if (requestCheck === 'not_recorded' || requestCheck === 'unknown_key') {
+    const why =
+      requestCheck === 'unknown_key'
+        ? 'its fingerprint key is not configured'
+        : 'it was started before requests were fingerprinted';
+    io.stderr(`Note: not compared with the request that started this payout (${why}).\n`);
+  }
   io.stdout(
     `${created ? 'Started' : 'Found existing'} payout for order ${status.orderId} (workflow ${status.workflowId})` +
       `${pending ? ': still being created at Fintecture' : ''}\n`,

@@ -30,6 +30,16 @@ export function formatPayout(view: PayoutStatusView): string {
       )}${entry.transferReason ? ` (${entry.transferReason})` : ''}`,
     );
   }
+  if (view.notifications?.length) {
+    // Outcome events to the order system; `failed` ones are re-sent with `payouts notify`.
+    lines.push('  events to the order system');
+    for (const entry of view.notifications) {
+      lines.push(
+        `    ${entry.type.padEnd(20)}  ${entry.status}${entry.attempts ? `, ${entry.attempts} attempt(s)` : ''}` +
+          `${entry.lastError ? ` (${entry.lastError})` : ''}`,
+      );
+    }
+  }
   return lines.join('\n') + '\n';
 }
 

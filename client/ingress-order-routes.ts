@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { ORDER_ID_PATTERN, parsePayoutRequest } from '../domain/payout-request';
 import { hasValidBearerKey } from './api-key';
 import { type IngressContext } from './ingress';
-import { startAnswer, statusAnswer } from './payout-answers';
+import { orderConflictAnswer, startAnswer, statusAnswer } from './payout-answers';
+import { OrderConflictError, type StartPayoutResult } from './payout-service';
 
 /** `requestedBy` lands in the timeline and logs: a role or system name, never a person's address. */
-const CancelBodySchema = z
+export const CancelBodySchema = z
   .strictObject({
     requestedBy: z
       .string()
@@ -39,7 +40,32 @@ export function registerOrderRoutes(app: FastifyInstance, context: IngressContex
       if (!parsed.ok) {
         return reply.code(400).send({ error: 'invalid_request', fields: parsed.issues });
       }
-      const { created, pending, status } = await payouts.startPayout(parsed.request);
+      let started: StartPayoutResult;
+      try {
+        started = await payouts.startPayout(parsed.request);
+      } catch (error) {
+        if (!(error instanceof OrderConflictError)) throw error;
+        // Paths only: the differing values may be personal data.
+        metrics.payoutsStarted.inc({ result: 'conflict' });
+        logger.warn('payout_conflict', {
+          requestId: request.id,
+          orderId: error.orderId,
+          workflowId: error.workflowId,
+          fields: error.fields.join(','),
+        });
+        return reply.code(409).send(orderConflictAnswer(error.fields));
+      }
+      const { created, pending, status, requestCheck } = started;
+      if (requestCheck === 'not_recorded' || requestCheck === 'unknown_key') {
+        // Started before requests were fingerprinted (or with a key no longer configured): answered as
+        // before, without comparing.
+        logger.warn('payout_request_not_compared', {
+          requestId: request.id,
+          orderId: status.orderId,
+          workflowId: status.workflowId,
+          reason: requestCheck,
+        });
+      }
       const result = pending ? 'pending' : created ? 'created' : 'existing';
       metrics.payoutsStarted.inc({ result });
       logger.info('payout_start', {

@@ -5,6 +5,7 @@ import { type IngressConfig } from './config';
 import { errorFields, type Logger } from './logger';
 import { createIngressMetrics, type IngressMetrics } from './metrics';
 import { registerOrderRoutes } from './ingress-order-routes';
+import { registerApiDocs } from './openapi';
 import { registerReturnRoutes } from './ingress-return-routes';
 import { registerWebhookRoute } from './ingress-webhook-route';
 import { type PayoutService } from './payout-service';
@@ -147,6 +148,7 @@ export function buildIngress(deps: IngressDependencies): FastifyInstance {
   registerReturnRoutes(app, context);
   registerOrderRoutes(app, context);
   registerWebhookRoute(app, context);
+  registerApiDocs(app);
   return app;
 }
 

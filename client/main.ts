@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     client,
     taskQueue: config.temporal.taskQueue,
     settings: config.payoutSettings,
+    payloadKeys: config.payloadKeys,
   });
   const app = buildIngress({ payouts, config, logger, registry });
 

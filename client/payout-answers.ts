@@ -38,6 +38,14 @@ export function statusAnswer(view: PayoutStatusView) {
     // create_ambiguous: every candidate; duplicate_payout: the duplicates (ours is `sessionId`).
     otherSessionIds: view.otherSessionIds ?? [],
     cancelledDuplicateSessionIds: view.cancelledDuplicateSessionIds ?? [],
+    // Outcome events to the order system and how their delivery went (`failed`: re-send with `payouts notify`).
+    notifications: (view.notifications ?? []).map((entry) => ({
+      id: entry.id,
+      type: entry.type,
+      status: entry.status,
+      ...(entry.attempts !== undefined ? { attempts: entry.attempts } : {}),
+      ...(entry.lastError ? { lastError: entry.lastError } : {}),
+    })),
     timeline: view.timeline.map((entry) => ({
       at: entry.at,
       source: entry.source,
@@ -82,4 +90,15 @@ function progressSummary(view: PayoutStatusView): string {
   }
   if (view.sessionStatus === 'iban_required') return 'We are waiting for your bank details.';
   return 'Your payout is being prepared.';
+}
+
+/** What each field named in a 409 `order_conflict` says (the same for all: values are never echoed). */
+export const ORDER_CONFLICT_MESSAGE = 'differs from the request that started this payout';
+
+/** The 409 answer to a request that differs from the one that started the order's payout. */
+export function orderConflictAnswer(fields: readonly string[]) {
+  return {
+    error: 'order_conflict' as const,
+    fields: fields.map((path) => ({ path, message: ORDER_CONFLICT_MESSAGE })),
+  };
 }

@@ -10,6 +10,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import { payoutScenarioOf, type PayoutRequest } from '../domain/payout-request';
 import { type PayoutSettings } from '../domain/payout-settings';
+import { type PayloadKeys } from '../common/payload-codec';
 import {
   awaitCreatedUpdate,
   cancelUpdate,
@@ -36,6 +37,13 @@ import {
   SEARCH_VALUE_PATTERN,
 } from './search-attributes';
 import { isTemporalUnavailable, TemporalUnavailableError } from './temporal-errors';
+import {
+  compareWithFingerprint,
+  fingerprintKeyring,
+  fingerprintRequest,
+  REQUEST_FINGERPRINT_MEMO,
+  type FingerprintField,
+} from './request-fingerprint';
 
 /**
  * Everything outside Temporal does to payouts: start (idempotently), look up, cancel, signal, list.
@@ -48,6 +56,30 @@ export interface StartPayoutResult {
   /** True when the payout is not created at Fintecture yet (the wait for it ran out): ask again later. */
   pending: boolean;
   status: PayoutStatusView;
+  /**
+   * How this request compares with the one that started the payout: `started` (this call started it),
+   * `same`, or `not_recorded` / `unknown_key` when it cannot be compared (a payout started before requests
+   * were fingerprinted, or its fingerprint key is no longer configured): answered as before, worth a log line.
+   * A different request is not a result: it throws `OrderConflictError`.
+   */
+  requestCheck: 'started' | 'same' | 'not_recorded' | 'unknown_key';
+}
+
+/**
+ * The order already has a payout, started by a different request. Names the differing fields only (paths as
+ * in the 400 answers), never their values.
+ */
+export class OrderConflictError extends Error {
+  constructor(
+    readonly orderId: string,
+    readonly workflowId: string,
+    readonly fields: readonly FingerprintField[],
+  ) {
+    super(
+      `order ${orderId} already has a payout started by a different request (differing: ${fields.join(', ')})`,
+    );
+    this.name = 'OrderConflictError';
+  }
 }
 
 export type CancelPayoutResult =
@@ -87,6 +119,11 @@ export interface PayoutServiceOptions {
   taskQueue: string;
   /** Fixed into each payout's input when it starts. */
   settings: PayoutSettings;
+  /**
+   * The payload codec keys (`ClientConfig.payloadKeys`): the request fingerprint's HMAC key is derived from
+   * them (client/request-fingerprint.ts). Null or omitted: the fixed derivation of `PAYLOAD_CODEC=off`.
+   */
+  payloadKeys?: PayloadKeys | null;
   /** How long `startPayout` waits for the creation at Fintecture before answering "pending". */
   startTimeoutMs?: number;
   /** How long `cancelPayout` waits for the workflow's answer (it talks to Fintecture first). */
@@ -113,6 +150,7 @@ export function createPayoutService(options: PayoutServiceOptions): PayoutServic
   const cancelTimeoutMs = options.cancelTimeoutMs ?? 20_000;
   const callTimeoutMs = options.callTimeoutMs ?? 10_000;
   const healthTimeoutMs = options.healthTimeoutMs ?? 2_000;
+  const keyring = fingerprintKeyring(options.payloadKeys ?? null);
 
   /** Runs Temporal calls under a deadline; unreachable Temporal becomes `TemporalUnavailableError`. */
   async function temporalCall<T>(operation: string, timeoutMs: number, call: () => Promise<T>): Promise<T> {
@@ -173,9 +211,27 @@ export function createPayoutService(options: PayoutServiceOptions): PayoutServic
     return description ? viewOf(orderId, handle, description) : null;
   }
 
-  async function startedBy(handle: WorkflowHandle, startToken: string): Promise<boolean> {
-    const description = await describeOrNull(handle);
-    return description?.memo?.[START_TOKEN_MEMO] === startToken;
+  /**
+   * Whether this call started the order's workflow (its token is in the memo) and, when it did not, how its
+   * request compares with the one that did (the fingerprint in the memo). A different request throws
+   * `OrderConflictError`: whoever started first wins, so racing starts agree on one workflow.
+   */
+  function checkRequest(
+    request: PayoutRequest,
+    description: WorkflowExecutionDescription | null,
+    startToken: string,
+  ): Pick<StartPayoutResult, 'created' | 'requestCheck'> {
+    const memo = description?.memo ?? {};
+    if (memo[START_TOKEN_MEMO] === startToken) return { created: true, requestCheck: 'started' };
+    const comparison = compareWithFingerprint(request, memo[REQUEST_FINGERPRINT_MEMO], keyring);
+    switch (comparison.kind) {
+      case 'same':
+        return { created: false, requestCheck: 'same' };
+      case 'unverifiable':
+        return { created: false, requestCheck: comparison.reason };
+      case 'different':
+        throw new OrderConflictError(request.orderId, payoutWorkflowId(request.orderId), comparison.paths);
+    }
   }
 
   async function startPayout(request: PayoutRequest): Promise<StartPayoutResult> {
@@ -195,9 +251,14 @@ export function createPayoutService(options: PayoutServiceOptions): PayoutServic
         { key: PayoutScenario, value: scenarioLabel(scenario) },
         { key: PayoutStatus, value: INITIAL_PAYOUT_STATUS },
       ],
-      // The SDK does not say whether update-with-start started the workflow or found it running; the
-      // token tells, race-free: only the call that started it wrote its token. A random ID, no data.
-      memo: { [START_TOKEN_MEMO]: startToken },
+      memo: {
+        // The SDK does not say whether update-with-start started the workflow or found it running; the
+        // token tells, race-free: only the call that started it wrote its token. A random ID, no data.
+        [START_TOKEN_MEMO]: startToken,
+        // Per-field keyed digests of the request, for later requests to be compared with (no data in
+        // clear; the memo is encrypted by the payload codec as well).
+        [REQUEST_FINGERPRINT_MEMO]: fingerprintRequest(request, keyring),
+      },
     });
     const handle = client.workflow.getHandle(workflowId);
 
@@ -205,29 +266,34 @@ export function createPayoutService(options: PayoutServiceOptions): PayoutServic
       const status = await client.withDeadline(Date.now() + startTimeoutMs, () =>
         client.workflow.executeUpdateWithStart(awaitCreatedUpdate, { startWorkflowOperation: operation }),
       );
-      return { created: await startedBy(handle, startToken), pending: false, status };
+      return { ...checkRequest(request, await describeOrNull(handle), startToken), pending: false, status };
     } catch (error) {
+      if (error instanceof OrderConflictError) throw error;
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
         // REJECT_DUPLICATE and the order's workflow is closed: its last status is the answer.
-        const status = await getPayout(request.orderId);
-        if (status) return { created: false, pending: false, status };
-        throw error;
+        const description = await describeOrNull(handle);
+        if (!description) throw error;
+        const check = checkRequest(request, description, startToken);
+        return { ...check, pending: false, status: await viewOf(request.orderId, handle, description) };
       }
       if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isTemporalUnavailable(error)) {
         // Either Temporal is down (describe says so below) or the creation is taking long: the workflow
         // holds the request durably and goes on; the caller asks again later.
         const description = await describeOrNull(handle);
         if (!description) throw new TemporalUnavailableError('start', { cause: error });
-        const created = description.memo?.[START_TOKEN_MEMO] === startToken;
+        const check = checkRequest(request, description, startToken);
         const status = await temporalCall('query', 2_000, () => handle.query(statusQuery)).catch(() =>
           initialPayoutView(request.orderId, workflowId, scenario),
         );
-        return { created, pending: status.phase === 'creating', status };
+        return { ...check, pending: status.phase === 'creating', status };
       }
       if (error instanceof WorkflowUpdateFailedError) {
         // The update failed but the workflow exists: its status view tells what happened.
-        const status = await getPayout(request.orderId);
-        if (status) return { created: await startedBy(handle, startToken), pending: false, status };
+        const description = await describeOrNull(handle);
+        if (description) {
+          const check = checkRequest(request, description, startToken);
+          return { ...check, pending: false, status: await viewOf(request.orderId, handle, description) };
+        }
       }
       throw error;
     }

@@ -13,7 +13,26 @@ export interface PayoutSettings {
   /** Scenario 1: how long after the link expiry to keep looking before the last fetch. */
   linkGraceSeconds: number;
   finalStates: FinalStateSets;
+  /**
+   * How outcome events to the order system are retried (README "Outcome events"); absent: the documented
+   * schedule (`DEFAULT_NOTIFY_RETRY`). Tests shrink it; a payout keeps the schedule it started with.
+   */
+  notifyRetry?: NotifyRetrySettings;
 }
+
+/** Delays double from `initialIntervalSeconds` up to `maximumIntervalSeconds`, for `giveUpAfterSeconds`. */
+export interface NotifyRetrySettings {
+  initialIntervalSeconds: number;
+  maximumIntervalSeconds: number;
+  giveUpAfterSeconds: number;
+}
+
+/** 10 s, 20 s, 40 s … doubling to 1 h, then hourly, for 3 days (≈ 80 attempts) before an event is failed. */
+export const DEFAULT_NOTIFY_RETRY: NotifyRetrySettings = {
+  initialIntervalSeconds: 10,
+  maximumIntervalSeconds: 3600,
+  giveUpAfterSeconds: 3 * 24 * 3600,
+};
 
 export const DEFAULT_PAYOUT_SETTINGS: PayoutSettings = {
   pollDelaysSeconds: [30, 60, 300, 1800, 3600],

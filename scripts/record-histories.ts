@@ -17,10 +17,16 @@
  * `documented` profile), then checked against its catalogue entry and scanned for secrets. Nothing is
  * written unless every path checks out.
  *
- * A few paths need what the stack's worker does not give: the production late-commit wait, or a read that
- * shows a status Fintecture may add. They run a worker of their own (real activities, the same sandbox)
- * on another task queue.
+ * A few paths need what the stack's worker does not give: the production late-commit wait, a read that
+ * shows a status Fintecture may add, or a receiver of outcome events (NOTIFY_WEBHOOK_URL, a
+ * test/support/order-receiver.ts process). They run a worker of their own (real activities, the same
+ * sandbox) on another task queue.
+ *
+ * The `documented-*` recordings below predate NOTIFY_ORDER_SYSTEM_PATCH: their catalogue entries say so,
+ * and the recorder refuses them (today's code would add that patch's marker and outcome events). They stay
+ * here as the record of how those files were made.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -31,9 +37,12 @@ import { format, resolveConfig } from 'prettier';
 import { createPayoutActivities, FintectureClient, loadFintectureConfig } from '../activities';
 import { buildCreatePayoutCall } from '../activities/payout-create-request';
 import { payoutReferencesFor } from '../activities/payout-references';
+import { orderWebhookConfigFrom, type OrderWebhookConfig } from '../common/order-webhooks';
+import { Secret } from '../common/secret';
 import type { PayoutRequest } from '../domain/payout-request';
 import { DEFAULT_PAYOUT_SETTINGS, type PayoutSettings } from '../domain/payout-settings';
 import { testDataConverter } from '../test/support/codec';
+import { startOrderReceiver, type OrderReceiver } from '../test/support/order-receiver';
 import { TEST_BIC, TEST_IBAN } from '../test/support/payout-bodies';
 import {
   FAST_SETTINGS,
@@ -68,6 +77,16 @@ const EVENT_DRIVEN: PayoutSettings = { ...FAST_SETTINGS, pollDelaysSeconds: [360
 
 /** The default of FINTECTURE_AMBIGUOUS_RETRY_DELAY_MS (the stacks' workers wait 50 ms). */
 const PRODUCTION_LATE_COMMIT_WAIT_MS = 60_000;
+
+/** Outcome events retried fast, for as long as a recording may wait for them. */
+const FAST_NOTIFY_RETRY: NonNullable<PayoutSettings['notifyRetry']> = {
+  initialIntervalSeconds: 0.2,
+  maximumIntervalSeconds: 0.5,
+  giveUpAfterSeconds: 60,
+};
+
+/** The order system's webhook secret of this run's receivers (never in a history: checked like the others). */
+const NOTIFY_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 
 /** A closed run to write: its file name and its execution. */
 interface Recorded {
@@ -212,11 +231,12 @@ type Recording = (d: Driver) => Promise<Recorded[]>;
 
 /**
  * Runs `body` with a driver whose payouts run on a worker of their own, on `d`'s sandbox: real activities,
- * with FINTECTURE_* settings changed by `env`, and `fetch` between them and Fintecture.
+ * with FINTECTURE_* settings changed by `env`, `fetch` between them and Fintecture, and outcome events sent
+ * as `notify` says (default: none configured).
  */
 async function withOwnWorker<T>(
   d: Driver,
-  options: { env?: Record<string, string>; fetch?: typeof fetch },
+  options: { env?: Record<string, string>; fetch?: typeof fetch; notify?: OrderWebhookConfig },
   body: (own: Driver) => Promise<T>,
 ): Promise<T> {
   const { stack, temporal } = d;
@@ -227,7 +247,7 @@ async function withOwnWorker<T>(
     connection: temporal.connection,
     namespace: temporal.namespace,
     taskQueue,
-    activities: createPayoutActivities({ client, config, logger: silentLogger }),
+    activities: createPayoutActivities({ client, config, logger: silentLogger, notify: options.notify }),
     dataConverter: testDataConverter(),
     workflowBundlePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE,
   });
@@ -263,6 +283,45 @@ function readsShowing(status: string, transferState: string): typeof fetch {
     headers.delete('content-encoding');
     return new Response(JSON.stringify(body), { status: response.status, headers });
   };
+}
+
+/**
+ * Runs `body` with a driver whose worker sends outcome events to a receiver process of its own, started
+ * with `receiverEnv` (test/support/order-receiver-main.ts), signed with NOTIFY_SECRET.
+ */
+async function withReceiver<T>(
+  d: Driver,
+  receiverEnv: Record<string, string>,
+  body: (own: Driver, receiver: OrderReceiver) => Promise<T>,
+): Promise<T> {
+  const receiver = await startOrderReceiver(receiverEnv);
+  try {
+    const notify = orderWebhookConfigFrom({
+      NOTIFY_WEBHOOK_URL: [receiver.url],
+      NOTIFY_WEBHOOK_SECRET: new Secret(NOTIFY_SECRET),
+    })!;
+    return await withOwnWorker(d, { notify }, (own) => body(own, receiver));
+  } finally {
+    await receiver.stop();
+  }
+}
+
+/** What a receiver answered, per event, in the order it was asked: `payout.created:503,…`. */
+function answersOf(receiver: OrderReceiver): string {
+  return receiver.received
+    .map((event) => `${event.headers['webhook-id'].replace(/^.*:/, '')}:${event.answeredWith}`)
+    .join(',');
+}
+
+/** Waits until the receiver has logged `expected` (its log line may come just after its answer). */
+async function receiverAnswered(name: string, receiver: OrderReceiver, expected: RegExp): Promise<void> {
+  await eventually(
+    () => answersOf(receiver),
+    (answers) => expected.test(answers),
+    { what: `${name}: the receiver to answer ${String(expected)}`, timeoutMs: 30_000 },
+  ).catch(() => {
+    throw new Error(`${name}: the receiver answered ${answersOf(receiver)}, not ${String(expected)}`);
+  });
 }
 
 /** Paths that share a sandbox and run side by side. */
@@ -315,6 +374,46 @@ const SIDE_BY_SIDE: Record<string, Recording> = {
     return withOwnWorker(d, { fetch: readsShowing('payout_scheduled', 'returned') }, async (own) => {
       const { handle } = await own.start(name, { amount: '409.00' }, { ...FAST_SETTINGS, maxWaitSeconds: 3 });
       return own.closed(name, handle);
+    });
+  },
+};
+
+/** Outcome events (NOTIFY_ORDER_SYSTEM_PATCH): each path on a worker of its own, side by side. */
+const NOTIFYING: Record<string, Recording> = {
+  async 'notify-scenario2-settled'(d) {
+    const name = 'notify-scenario2-settled';
+    // The receiver refuses the first request (503): payout.created is delivered on its retry.
+    return withReceiver(d, { RECEIVER_REFUSE_FIRST: '1' }, async (own, receiver) => {
+      const settings = { ...FAST_SETTINGS, notifyRetry: FAST_NOTIFY_RETRY };
+      const { handle } = await own.start(name, {}, settings);
+      const recorded = await own.closed(name, handle);
+      await receiverAnswered(name, receiver, /^payout\.created:503,payout\.created:204,payout\.settled:204$/);
+      return recorded;
+    });
+  },
+
+  async 'notify-not-configured'(d) {
+    const name = 'notify-not-configured';
+    // A worker without NOTIFY_WEBHOOK_URL: the activity answers at once that nothing is configured.
+    return withOwnWorker(d, {}, async (own) => {
+      const { handle } = await own.start(name, {});
+      return own.closed(name, handle);
+    });
+  },
+
+  async 'notify-delivery-failed'(d) {
+    const name = 'notify-delivery-failed';
+    // The receiver refuses everything; the payout's retry budget is 2 s per event.
+    return withReceiver(d, { RECEIVER_REFUSE_ALL: '1' }, async (own, receiver) => {
+      const notifyRetry = { initialIntervalSeconds: 0.2, maximumIntervalSeconds: 0.5, giveUpAfterSeconds: 2 };
+      const { handle } = await own.start(name, {}, { ...FAST_SETTINGS, notifyRetry });
+      const recorded = await own.closed(name, handle);
+      await receiverAnswered(
+        name,
+        receiver,
+        /^(payout\.created:503,)+(payout\.settled:503,)*payout\.settled:503$/,
+      );
+      return recorded;
     });
   },
 };
@@ -400,7 +499,7 @@ const AT_THE_DEADLINE: Record<string, Recording> = {
   },
 };
 
-const LANES = { SIDE_BY_SIDE, ONE_BY_ONE, AT_THE_DEADLINE };
+const LANES = { SIDE_BY_SIDE, NOTIFYING, ONE_BY_ONE, AT_THE_DEADLINE };
 
 /** The recordings of the requested files. */
 function recordingsFor(requested: Set<string>, recordings: Record<string, Recording>): [string, Recording][] {
@@ -436,7 +535,7 @@ async function main(argv: string[]): Promise<void> {
   if (uncovered.length) throw new Error(`no recording for ${uncovered.join(', ')}`);
   const requested = new Set(argv.length ? argv : recordable);
   const lanes = {
-    sideBySide: recordingsFor(requested, SIDE_BY_SIDE),
+    sideBySide: [...recordingsFor(requested, SIDE_BY_SIDE), ...recordingsFor(requested, NOTIFYING)],
     oneByOne: recordingsFor(requested, ONE_BY_ONE),
     atTheDeadline: recordingsFor(requested, AT_THE_DEADLINE),
   };
@@ -495,7 +594,7 @@ async function main(argv: string[]): Promise<void> {
     ]);
     const runs = recorded.flat().filter((run) => requested.has(run.name));
 
-    const secrets = stacks.map((s) => s.sandbox.appSecret);
+    const secrets = [...stacks.map((s) => s.sandbox.appSecret), NOTIFY_SECRET];
     const files: [string, string][] = [];
     const problems: string[] = [];
     for (const run of runs) {

@@ -3,7 +3,7 @@
  * points elsewhere), the Fintecture sandbox (unless FINTECTURE_APP_ID is set), the worker and the ingress.
  * State lives under .data/, so stopping (Ctrl-C) and starting again resumes in-flight payouts.
  */
-import { type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -33,6 +33,33 @@ let stopping = false;
 
 function say(line: string) {
   process.stdout.write(`${line}\n`);
+}
+
+/**
+ * What `npm test` installs through `npm run setup`, for the binaries `npm start` needs: the same idempotent
+ * installer, so a fresh clone starts with `npm ci && npm start` alone (a no-op once `.tools/` holds them).
+ * Its own lines go to our output, prefixed.
+ */
+function runInstaller(script: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [path.join(PROJECT_ROOT, script), ...args], {
+      cwd: PROJECT_ROOT,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let partial = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (line) say(`  ${line}`);
+    });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (partial) say(`  ${partial}`);
+      if (code === 0) resolve();
+      else reject(new Error(`${script} failed (${signal ?? code}); see the lines above`));
+    });
+  });
 }
 
 /** Runs one service as a child process, its output prefixed with its name. */
@@ -99,7 +126,15 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop(0));
 
   let temporalAddress = env.TEMPORAL_ADDRESS;
+  if (!temporalAddress) {
+    // An external cluster needs no local binary; the embedded dev server needs the pinned CLI.
+    say('installing the Temporal CLI if missing (scripts/install-temporal.sh)…');
+    await runInstaller('scripts/install-temporal.sh', ['temporal']);
+  } else {
+    say(`using the Temporal cluster at ${temporalAddress} (no local Temporal CLI needed)`);
+  }
   const bundleFile = path.join(dataDir, 'workflow-bundle.js');
+  say('bundling the workflow code…');
   const bundling = bundleWorkflows(bundleFile);
   const codecEnv = localCodecEnv();
   const codecToken = localSecret('codec-server-token', env.CODEC_SERVER_TOKEN, () =>
@@ -128,6 +163,7 @@ async function main(): Promise<void> {
   let fintecture: NodeJS.ProcessEnv = {};
   let sandboxUrl: string | undefined;
   if (!env.FINTECTURE_APP_ID) {
+    say(`starting the Fintecture sandbox on port ${sandboxPort}…`);
     const sandbox = run('sandbox', 'sandbox/main.ts', {
       ...env,
       SANDBOX_PORT: String(sandboxPort),
@@ -143,6 +179,7 @@ async function main(): Promise<void> {
 
   await bundling;
   const apiKey = localApiKey();
+  say(`starting the worker, the ingress${env.PAYLOAD_CODEC === 'off' ? '' : ' and the codec server'}…`);
   run('worker', 'workers/main.ts', {
     ...shared,
     ...fintecture,
@@ -163,6 +200,7 @@ async function main(): Promise<void> {
       CODEC_SERVER_UI_ORIGIN: `http://127.0.0.1:${uiPort}`,
     });
   }
+  say(`waiting for the ingress to answer http://127.0.0.1:${ingressPort}/healthz…`);
   await waitForHealth(`http://127.0.0.1:${ingressPort}/healthz`);
 
   const example = {
@@ -180,6 +218,7 @@ async function main(): Promise<void> {
       `  Temporal Web UI   ${devServer?.uiUrl ?? `(external Temporal at ${temporalAddress})`}`,
       `  codec server      http://127.0.0.1:${codecPort}   (payloads are encrypted; the Web UI decodes through it)`,
       `  ingress           http://127.0.0.1:${ingressPort}   (API key in ${path.join(dataDir, 'ingress-api-key')})`,
+      `  API reference     http://127.0.0.1:${ingressPort}/docs   (OpenAPI 3.1: /openapi.json)`,
       `  metrics           http://127.0.0.1:${ingressPort}/metrics (ingress), http://127.0.0.1:${workerMetricsPort}/metrics (worker)`,
       ...(sandboxUrl
         ? [`  Fintecture        sandbox at ${sandboxUrl}`]

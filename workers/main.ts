@@ -6,10 +6,13 @@ import { jsonLogger } from './logger';
 import { createPayoutWorker } from './payout-worker';
 import { describeTemporal, loadTemporalConfig, temporalConnectionOptions } from '../common/temporal-config';
 import { workerEnvSchema } from './worker-config';
+import { parseEnv } from '../common/env-schema';
+import { orderWebhookConfigFrom } from '../common/order-webhooks';
 
 /** `npm run worker`: PayoutWorkflow and its activities. Stops gracefully on SIGINT/SIGTERM (SDK default). */
 async function main(): Promise<void> {
-  const env = workerEnvSchema.parse(process.env);
+  // Fails naming every bad setting (ConfigError), never repeating a value.
+  const env = parseEnv(workerEnvSchema, process.env);
   Runtime.install({
     logger: jsonLogger(env.WORKER_LOG_LEVEL),
     ...(env.WORKER_METRICS_ADDRESS && {
@@ -22,6 +25,7 @@ async function main(): Promise<void> {
   // Parsed before connecting: a bad FINTECTURE_* setting fails here, naming it.
   const activities = createPayoutActivitiesFromEnv(process.env, {
     metrics: fintectureMetricsOn(Runtime.instance().metricMeter),
+    notify: orderWebhookConfigFrom(env),
   });
   // Payloads are encrypted (G5): no keys, no worker — unless PAYLOAD_CODEC=off says so plainly.
   const dataConverter = payoutDataConverter(loadPayloadKeys(process.env));
@@ -45,6 +49,7 @@ async function main(): Promise<void> {
     temporal: describeTemporal(temporal),
     prebundled: Boolean(workflowBundlePath),
     metrics: env.WORKER_METRICS_ADDRESS ?? null,
+    orderEvents: env.NOTIFY_WEBHOOK_URL?.length ?? 0,
   });
   try {
     await worker.run();

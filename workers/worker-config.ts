@@ -1,18 +1,26 @@
 import { z } from 'zod';
+import { checkNotifyPair, notifyEnvShape } from '../common/order-webhooks';
 
 /** The worker's own settings (Temporal and Fintecture settings are parsed by their modules). */
-export const workerEnvSchema = z.object({
-  WORKER_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1000),
-  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(100),
-  /**
-   * `host:port` of the worker's Prometheus endpoint (`/metrics`): the SDK's own worker metrics plus the
-   * Fintecture call and payout outcome metrics. Unset: no endpoint.
-   */
-  WORKER_METRICS_ADDRESS: z
-    .string()
-    .regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9464')
-    .optional(),
-  /** Prebundled workflow code (`npm run bundle` writes dist/workflow-bundle.js). */
-  WORKFLOW_BUNDLE_PATH: z.string().optional(),
-});
+export const workerEnvSchema = z
+  .object({
+    WORKER_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1000),
+    WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(100),
+    /**
+     * `host:port` of the worker's Prometheus endpoint (`/metrics`): the SDK's own worker metrics plus the
+     * Fintecture call and payout outcome metrics. Unset: no endpoint.
+     */
+    WORKER_METRICS_ADDRESS: z
+      .string()
+      .regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9464')
+      .optional(),
+    /** Prebundled workflow code (`npm run bundle` writes dist/workflow-bundle.js). */
+    WORKFLOW_BUNDLE_PATH: z.string().optional(),
+    /**
+     * Outcome events to the order system (README "Outcome events"): one URL or several, comma-separated,
+     * and the Standard Webhooks secret (`whsec_…`). No URL: no events; a URL without a secret: refused.
+     */
+    ...notifyEnvShape,
+  })
+  .superRefine(checkNotifyPair);

@@ -11,6 +11,7 @@ import type {
   UnrecognisedStates,
 } from '../domain/payout-snapshot';
 import type { PayoutSettings } from '../domain/payout-settings';
+import type { OrderNotification } from '../domain/order-events';
 
 export const PAYOUT_WORKFLOW_TYPE = 'PayoutWorkflow';
 
@@ -70,6 +71,11 @@ export interface PayoutStatusView {
   otherSessionIds?: string[];
   /** Duplicate sessions found and cancelled at Fintecture before any money left. */
   cancelledDuplicateSessionIds?: string[];
+  /**
+   * Outcome events to the order system (patch `notify-order-system`), in the order they were sent, with
+   * their delivery status; absent on payouts started before it.
+   */
+  notifications?: OrderNotification[];
 }
 
 /** The workflow's state carried across continue-as-new (the view plus loop bookkeeping). */

@@ -24,6 +24,13 @@ import {
 import type { PayoutActivities } from '../activities';
 import type { CreatedPayout, CreateSessionResult, PayoutSnapshot } from '../domain/payout-snapshot';
 import {
+  finalEventType,
+  webhookIdOf,
+  type OrderEventType,
+  type OrderNotification,
+} from '../domain/order-events';
+import { DEFAULT_NOTIFY_RETRY } from '../domain/payout-settings';
+import {
   advance,
   isCancellable,
   outcomeOf,
@@ -110,6 +117,11 @@ export const WAKE_ON_OUTCOME_PATCH = 'wake-on-outcome';
  * at the end, and every activity failure ends NEEDS_REVIEW. Histories without the marker keep the old path.
  */
 export const FINTECTURE_AS_DOCUMENTED_PATCH = 'fintecture-as-documented';
+/**
+ * Issue 11, outcome events to the order system: `payout.created` once the session exists, the outcome's
+ * event at the end, delivered in the background by `notifyOrderSystem`. Histories without it send none.
+ */
+export const NOTIFY_ORDER_SYSTEM_PATCH = 'notify-order-system';
 const MAX_SEEN_EVENT_IDS = 500;
 
 /** Failure types after which a create may have been applied at Fintecture. */
@@ -127,6 +139,28 @@ function failureType(error: unknown): string {
   return error instanceof Error ? error.name : 'unknown';
 }
 
+/**
+ * What `notifyOrderSystem`'s last refusal said (the attempt and the receivers that refused), also when the
+ * retry budget ran out: the timeout then carries the last refusal as its cause.
+ */
+function failureDetails(error: unknown): { attempt?: number; refused?: string } {
+  let cause: unknown = error instanceof ActivityFailure ? error.cause : undefined;
+  for (
+    let depth = 0;
+    depth < 3 && cause instanceof Error && !(cause instanceof ApplicationFailure);
+    depth++
+  ) {
+    cause = cause.cause;
+  }
+  const [details] = cause instanceof ApplicationFailure ? (cause.details ?? []) : [];
+  if (!details || typeof details !== 'object') return {};
+  const { attempt, refused } = details as { attempt?: unknown; refused?: unknown };
+  return {
+    ...(typeof attempt === 'number' ? { attempt } : {}),
+    ...(typeof refused === 'string' ? { refused } : {}),
+  };
+}
+
 /** `create_unconfirmed`: a payout may exist that we could not confirm; `create_failed`: nothing was paid. */
 function createFailureReason(error: unknown): string {
   const type = failureType(error);
@@ -138,6 +172,7 @@ export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   const finals = settings.finalStates;
   // First, before any command: a new run records the marker, a recorded history without it keeps the old path.
   const documented = patched(FINTECTURE_AS_DOCUMENTED_PATCH);
+  const notifying = patched(NOTIFY_ORDER_SYSTEM_PATCH);
   const carried: PayoutCarriedState = input.resume ?? {
     view: initialPayoutView(input.order.orderId, workflowInfo().workflowId, input.order.beneficiary ? 2 : 1),
     seenEventIds: [],
@@ -252,6 +287,77 @@ export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
     }
   }
 
+  // Outcome events (NOTIFY_ORDER_SYSTEM_PATCH): delivered one after the other in the background, so the final
+  // event starts only once `payout.created` was delivered or given up, and nothing here waits for them.
+  const notifyRetry = settings.notifyRetry ?? DEFAULT_NOTIFY_RETRY;
+  const { notifyOrderSystem } = proxyActivities<PayoutActivities>({
+    // Receivers are served concurrently, each request for at most 10 s: an attempt lasts about that long.
+    startToCloseTimeout: '30 seconds',
+    scheduleToCloseTimeout: notifyRetry.giveUpAfterSeconds * 1000,
+    retry: {
+      initialInterval: notifyRetry.initialIntervalSeconds * 1000,
+      backoffCoefficient: 2,
+      maximumInterval: notifyRetry.maximumIntervalSeconds * 1000,
+    },
+  });
+  let deliveries: Promise<void> = Promise.resolve();
+
+  /** Records the event (once per type) with what the payout says now, and queues its delivery. */
+  function notify(type: OrderEventType) {
+    const notifications = (view.notifications ??= []);
+    if (notifications.some((entry) => entry.type === type)) return;
+    const final = type !== 'payout.created';
+    const entry: OrderNotification = {
+      id: webhookIdOf(view.workflowId, type),
+      type,
+      status: 'pending',
+      event: {
+        type,
+        timestamp: iso(Date.now()),
+        data: {
+          orderId: view.orderId,
+          workflowId: view.workflowId,
+          sessionId: view.sessionId,
+          scenario: view.scenario,
+          outcome: final ? view.outcome : null,
+          outcomeReason: final ? view.outcomeReason : null,
+          transferState: view.transferState,
+          amount: order.amount,
+          currency: order.currency,
+          connectUrl: view.connectUrl,
+        },
+      },
+    };
+    notifications.push(entry);
+    deliver(entry);
+  }
+
+  function deliver(entry: OrderNotification) {
+    deliveries = deliveries.then(async () => {
+      try {
+        const result = await notifyOrderSystem({ id: entry.id, event: entry.event });
+        if (result.configured) {
+          entry.status = 'delivered';
+          entry.attempts = result.attempts;
+        } else entry.status = 'not_configured';
+      } catch (error) {
+        entry.status = 'failed';
+        const details = failureDetails(error);
+        if (details.attempt !== undefined) entry.attempts = details.attempt;
+        entry.lastError = details.refused ?? failureType(error);
+        log.warn('order system event not delivered: re-send it with `payouts notify`', {
+          orderId: view.orderId,
+          webhookId: entry.id,
+          failure: failureType(error),
+        });
+      }
+      // A sink call, skipped on replay (see countFinished).
+      metricMeter
+        .createCounter('payout_notifications', '1', 'Outcome events to the order system, by delivery status')
+        .add(1, { type: entry.type, status: entry.status });
+    });
+  }
+
   setHandler(statusQuery, () => view);
 
   setHandler(awaitCreatedUpdate, async () => {
@@ -363,6 +469,7 @@ export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
       carried.linkDeadline = iso(now + (order.expiresInSeconds + settings.linkGraceSeconds) * 1000);
     }
     record('create');
+    if (notifying) notify('payout.created');
     const outcome = outcomeOf(progress(), finals);
     if (outcome) finish(outcome, view.transferReason ?? view.transferState ?? outcome);
     else publishSearchAttributes();
@@ -565,6 +672,9 @@ export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
     return finish('NEEDS_REVIEW', 'link_deadline_unresolved');
   }
 
+  // A continue-as-new run picks up the deliveries the previous run left pending (at least once).
+  if (notifying) for (const entry of view.notifications ?? []) if (entry.status === 'pending') deliver(entry);
+
   if (view.phase === 'creating') {
     if (documented) {
       await createAsDocumented();
@@ -598,5 +708,11 @@ export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   if (documented && view.sessionId && view.outcomeReason !== 'duplicate_payout') await sweep('finished');
   await condition(allHandlersFinished);
   countFinished();
+  if (notifying) {
+    // The payout is finished (outcome, search attributes, metric): only the order system waits now.
+    if (view.sessionId) notify('payout.created');
+    notify(finalEventType(view.outcome ?? 'NEEDS_REVIEW'));
+    await deliveries;
+  }
   return { ...view, outcome: view.outcome, phase: 'finished' };
 }

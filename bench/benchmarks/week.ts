@@ -133,7 +133,14 @@ export async function runWeek(options: {
         )) as PayoutResult,
       );
     }
-    const simulatedDays = ((await env.currentTimeMs()) - simulatedStart) / 86_400_000;
+    // Until the last payout closed: the test server's clock may run on afterwards (it still fires the
+    // timeouts of activities that completed, such as an outcome event's 3-day delivery window).
+    const closedAt = await Promise.all(
+      orders.map(async (order) =>
+        (await client.workflow.getHandle(payoutWorkflowId(order.orderId)).describe()).closeTime!.getTime(),
+      ),
+    );
+    const simulatedDays = (Math.max(...closedAt) - simulatedStart) / 86_400_000;
     const payouts = await mapLimit(orders, 4, deadline, async (order, index) => {
       const { events, runs } = await allRunsEvents(client, payoutWorkflowId(order.orderId));
       const shape = historyShape(events);

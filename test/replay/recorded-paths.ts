@@ -10,7 +10,11 @@ import {
   type PayoutWorkflowInput,
   type TimelineSource,
 } from '../../workflows/messages';
-import { FINTECTURE_AS_DOCUMENTED_PATCH, WAKE_ON_OUTCOME_PATCH } from '../../workflows/payout-workflow';
+import {
+  FINTECTURE_AS_DOCUMENTED_PATCH,
+  NOTIFY_ORDER_SYSTEM_PATCH,
+  WAKE_ON_OUTCOME_PATCH,
+} from '../../workflows/payout-workflow';
 
 /**
  * The catalogue of recorded workflow histories (DESIGN.md §5 G6): one per path through PayoutWorkflow.
@@ -18,10 +22,12 @@ import { FINTECTURE_AS_DOCUMENTED_PATCH, WAKE_ON_OUTCOME_PATCH } from '../../wor
  * current workflow code and fails when a file is missing. Adding a path here without recording it fails
  * the replay suite, as it should.
  *
- * Two generations: the paths recorded before `patched('fintecture-as-documented')` (`predates` it) take the
- * old path on replay and are kept exactly as recorded — they are the proof that payouts started before the
- * patch still replay, and today's code could not record them again. The `documented-*` paths are recorded
- * by today's code and hold the patch's marker.
+ * Three generations, one per patch in `PATCH_GENERATIONS`: the paths recorded before
+ * `patched('fintecture-as-documented')` (`predates` it) take the old path on replay and are kept exactly as
+ * recorded — they are the proof that payouts started before the patch still replay, and today's code could
+ * not record them again. The `documented-*` paths hold that patch's marker but were recorded before
+ * `patched('notify-order-system')` (`predates` it): kept as recorded too, they send no outcome events on
+ * replay. The `notify-*` paths are recorded by today's code and hold every marker.
  */
 export interface RecordedPath {
   name: string;
@@ -44,20 +50,49 @@ export interface RecordedPath {
   cancels?: number;
   /** The `patched()` markers the history holds, in any order (none when absent). */
   patches?: readonly string[];
+  /**
+   * The outcome events in the result's view, in order, as `type:status` comma-joined (checked only when
+   * given; histories before NOTIFY_ORDER_SYSTEM_PATCH have none).
+   */
+  notifications?: string;
   /** How many times the history schedules each activity named here (retries are not new schedules). */
   activities?: Readonly<Record<string, number>>;
   /**
-   * The patch this history was recorded before: it takes the old path on replay and is kept as recorded.
-   * The recorder refuses to record it again (the current code would take the new path).
+   * The patch this history was recorded before (one of `PATCH_GENERATIONS`; it predates every later one
+   * too): it takes the old path on replay and is kept as recorded. The recorder refuses to record it again
+   * (the current code would take the new path).
    */
-  predates?: string;
+  predates?: (typeof PATCH_GENERATIONS)[number];
+}
+
+/**
+ * The patches that each started a generation of recordings, oldest first. A history holds the marker of
+ * every generation's patch it does not predate: none before the first, all of them when recorded today.
+ */
+export const PATCH_GENERATIONS = [FINTECTURE_AS_DOCUMENTED_PATCH, NOTIFY_ORDER_SYSTEM_PATCH] as const;
+
+/** Whether `recorded` (a catalogue entry) was recorded by code that already had `patch` (a generation's). */
+export function recordedWith(recorded: RecordedPath, patch: (typeof PATCH_GENERATIONS)[number]): boolean {
+  if (!recorded.predates) return true;
+  return PATCH_GENERATIONS.indexOf(patch) < PATCH_GENERATIONS.indexOf(recorded.predates);
 }
 
 /** Recorded before FINTECTURE_AS_DOCUMENTED_PATCH; all but one before WAKE_ON_OUTCOME_PATCH too: no marker. */
 const BEFORE_DOCUMENTED = { predates: FINTECTURE_AS_DOCUMENTED_PATCH, patches: [] } as const;
 
-/** What every run of the current code records: both markers (the second one before the wait loop). */
+/**
+ * Recorded after FINTECTURE_AS_DOCUMENTED_PATCH, before NOTIFY_ORDER_SYSTEM_PATCH: both markers of the code
+ * then (the second one before the wait loop), no outcome events.
+ */
 const DOCUMENTED_PATCHES = [FINTECTURE_AS_DOCUMENTED_PATCH, WAKE_ON_OUTCOME_PATCH] as const;
+const BEFORE_NOTIFY = { predates: NOTIFY_ORDER_SYSTEM_PATCH, patches: DOCUMENTED_PATCHES } as const;
+
+/** What every run of the current code records: all three markers. */
+const NOTIFY_PATCHES = [
+  FINTECTURE_AS_DOCUMENTED_PATCH,
+  NOTIFY_ORDER_SYSTEM_PATCH,
+  WAKE_ON_OUTCOME_PATCH,
+] as const;
 
 export const RECORDED_PATHS: readonly RecordedPath[] = [
   {
@@ -213,83 +248,122 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
   },
 
   // Fintecture as documented (FINTECTURE_AS_DOCUMENTED_PATCH), recorded against the sandbox's
-  // `documented` profile.
+  // `documented` profile, before NOTIFY_ORDER_SYSTEM_PATCH.
   {
     name: 'documented-scenario2-settled',
+    ...BEFORE_NOTIFY,
     what: 'verified beneficiary; the create reads the whole list, finds no session and sends; swept after the create and at the end; polling follows the transfer to completed',
     closes: 'completed',
     outcome: 'SETTLED',
     outcomeReason: 'completed',
     timeline: /^create(,poll)+$/,
     signals: 0,
-    patches: DOCUMENTED_PATCHES,
     activities: { createPayoutSession: 1, identifySession: 0, sweepDuplicates: 2, createPayout: 0 },
   },
   {
     name: 'documented-scenario1-webhook',
+    ...BEFORE_NOTIFY,
     what: "payout link (the guide's create answer has no status: the create reads it); the payee submits; webhooks (one forged, one duplicate) wake the workflow; settles",
     closes: 'completed',
     outcome: 'SETTLED',
     outcomeReason: 'completed',
     timeline: /^create,webhook,webhook$/,
     signals: 4,
-    patches: DOCUMENTED_PATCHES,
     activities: { createPayoutSession: 1, identifySession: 0, sweepDuplicates: 2 },
   },
   {
     name: 'documented-create-ambiguous',
+    ...BEFORE_NOTIFY,
     what: "two sessions carrying the order's reference already exist at Fintecture: the create sends nothing and the payout is parked",
     closes: 'completed',
     outcome: 'NEEDS_REVIEW',
     outcomeReason: 'create_ambiguous',
     timeline: /^$/,
     signals: 0,
-    patches: DOCUMENTED_PATCHES,
     activities: { createPayoutSession: 1, sweepDuplicates: 0, fetchPayout: 0 },
   },
   {
     name: 'documented-duplicate-payout',
+    ...BEFORE_NOTIFY,
     what: "while the create's POST is held (sandbox delay), another session with the order's reference commits, already paying: the sweep after the create cannot cancel it",
     closes: 'completed',
     outcome: 'NEEDS_REVIEW',
     outcomeReason: 'duplicate_payout',
     timeline: /^create$/,
     signals: 0,
-    patches: DOCUMENTED_PATCHES,
     activities: { createPayoutSession: 1, sweepDuplicates: 1, fetchPayout: 0 },
   },
   {
     name: 'documented-adopted-from-event',
+    ...BEFORE_NOTIFY,
     what: "payout link; the create's answer is lost (commit-then-drop) and its retry waits for a late commit; webhooks name a foreign session (not ours) then ours: identified and adopted, the create cancelled; the payee submits; settles",
     closes: 'completed',
     outcome: 'SETTLED',
     outcomeReason: 'completed',
     timeline: /^create,webhook$/,
     signals: 3,
-    patches: DOCUMENTED_PATCHES,
     activities: { createPayoutSession: 1, identifySession: 2, sweepDuplicates: 2 },
   },
   {
     name: 'documented-unrecognised-state',
+    ...BEFORE_NOTIFY,
     what: "verified beneficiary; every read shows a status and transfer state the docs do not list (payout_scheduled/returned, as the sandbox's foreign payouts do; the recorder rewrites the read answers, the sandbox cannot show them for a payout): nothing moves, and at maxWaitSeconds the payout is parked naming them",
     closes: 'completed',
     outcome: 'NEEDS_REVIEW',
     outcomeReason: 'unrecognised_state:payout_scheduled/returned',
     timeline: /^create$/,
     signals: 0,
-    patches: DOCUMENTED_PATCHES,
     activities: { createPayoutSession: 1, sweepDuplicates: 2, cancelPayout: 0 },
   },
   {
     name: 'documented-link-deadline-cancel-failed',
+    ...BEFORE_NOTIFY,
     what: 'payout link nobody uses; at expiry + grace the cancel fails (403): parked for review, not failed',
     closes: 'completed',
     outcome: 'NEEDS_REVIEW',
     outcomeReason: 'link_deadline_cancel_failed:FintectureForbidden',
     timeline: /^create$/,
     signals: 0,
-    patches: DOCUMENTED_PATCHES,
     activities: { createPayoutSession: 1, cancelPayout: 1, sweepDuplicates: 2 },
+  },
+
+  // Outcome events to the order system (NOTIFY_ORDER_SYSTEM_PATCH): `payout.created` once the session
+  // exists, the outcome's event at the end, delivered in the background by `notifyOrderSystem`.
+  {
+    name: 'notify-scenario2-settled',
+    what: 'verified beneficiary; the worker has a receiver (NOTIFY_WEBHOOK_URL) that refuses the first delivery (503) then accepts: payout.created is delivered on its retry, then payout.settled; polling follows the transfer to completed',
+    closes: 'completed',
+    outcome: 'SETTLED',
+    outcomeReason: 'completed',
+    timeline: /^create(,poll)+$/,
+    signals: 0,
+    patches: NOTIFY_PATCHES,
+    notifications: 'payout.created:delivered,payout.settled:delivered',
+    activities: { createPayoutSession: 1, sweepDuplicates: 2, notifyOrderSystem: 2 },
+  },
+  {
+    name: 'notify-not-configured',
+    what: 'verified beneficiary; the worker has no NOTIFY_WEBHOOK_URL: notifyOrderSystem answers not configured for both events; polling follows the transfer to completed',
+    closes: 'completed',
+    outcome: 'SETTLED',
+    outcomeReason: 'completed',
+    timeline: /^create(,poll)+$/,
+    signals: 0,
+    patches: NOTIFY_PATCHES,
+    notifications: 'payout.created:not_configured,payout.settled:not_configured',
+    activities: { createPayoutSession: 1, sweepDuplicates: 2, notifyOrderSystem: 2 },
+  },
+  {
+    name: 'notify-delivery-failed',
+    what: "verified beneficiary; the worker's receiver refuses every delivery (503) and the payout's settings.notifyRetry gives each event 2 s: both events end failed in the view, the payout still settles",
+    closes: 'completed',
+    outcome: 'SETTLED',
+    outcomeReason: 'completed',
+    timeline: /^create(,poll)+$/,
+    signals: 0,
+    patches: NOTIFY_PATCHES,
+    notifications: 'payout.created:failed,payout.settled:failed',
+    activities: { createPayoutSession: 1, sweepDuplicates: 2, notifyOrderSystem: 2 },
   },
 ];
 
@@ -436,6 +510,12 @@ export function mismatches(expected: RecordedPath, summary: RunSummary): string[
   const patches = [...(expected.patches ?? [])].sort();
   const recorded = [...summary.patches].sort();
   check(`patch markers [${patches.join(', ')}]`, recorded.join() === patches.join(), summary.patches);
+  if (expected.notifications !== undefined) {
+    const notifications = (result?.notifications ?? [])
+      .map((entry) => `${entry.type}:${entry.status}`)
+      .join(',');
+    check(`notifications ${expected.notifications}`, notifications === expected.notifications, notifications);
+  }
   for (const [type, count] of Object.entries(expected.activities ?? {})) {
     const scheduled = summary.activities[type] ?? 0;
     check(`${count} × ${type} scheduled`, scheduled === count, scheduled);
@@ -445,14 +525,16 @@ export function mismatches(expected: RecordedPath, summary: RunSummary): string[
 
 /**
  * Secrets a history must never hold (G5): the workflow only ever sees a token's expiry, never the token,
- * the app secret or the signing key. Searched in the file's text and in every payload, decrypted.
- * `extra` adds literal values, e.g. the sandbox's app secret when recording.
+ * the app secret or the signing key, nor the order system's webhook secret (`whsec_…`). Searched in the
+ * file's text and in every payload, decrypted. `extra` adds literal values, e.g. the sandbox's app secret
+ * when recording.
  */
 const SECRET_PATTERNS: readonly RegExp[] = [
   /access_token/i,
   /\bBearer\s+[A-Za-z0-9._~+/-]+/,
   /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
   /app_secret|client_secret|appSecret/i,
+  /whsec_[A-Za-z0-9+/]/,
 ];
 
 export async function findSecrets(jsonText: string, extra: readonly string[] = []): Promise<string[]> {

@@ -5,7 +5,7 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { FAILURE_CONVERTER_PATH } from '../../common/codec-config';
 import { PROJECT_ROOT } from '../../scripts/temporal-dev-server';
 import { WORKFLOWS_PATH } from '../../workers/payout-worker';
-import { FINTECTURE_AS_DOCUMENTED_PATCH } from '../../workflows/payout-workflow';
+import { FINTECTURE_AS_DOCUMENTED_PATCH, NOTIFY_ORDER_SYSTEM_PATCH } from '../../workflows/payout-workflow';
 import {
   DEMO_PATCH_ID,
   payoutWorkflowVariantSource,
@@ -19,9 +19,11 @@ import {
   historyFile,
   legacyHistoryNames,
   mismatches,
+  PATCH_GENERATIONS,
   readHistory,
   RECORDED_PATHS,
   recordedFiles,
+  recordedWith,
   summarize,
 } from './recorded-paths';
 
@@ -82,17 +84,27 @@ describe('recorded histories (test/replay/histories)', () => {
     expect(clearPayloads(text)).toBe(0);
   });
 
-  it(`holds the ${FINTECTURE_AS_DOCUMENTED_PATCH} marker in every history but those recorded before it`, async () => {
-    const marked = async (name: string) =>
-      (await summarize(readHistory(name))).patches.includes(FINTECTURE_AS_DOCUMENTED_PATCH);
-    const markers = Object.fromEntries(
-      await Promise.all(RECORDED_PATHS.map(async (p) => [p.name, await marked(p.name)] as const)),
-    );
-    expect(markers).toEqual(
-      Object.fromEntries(RECORDED_PATHS.map((p) => [p.name, p.predates !== FINTECTURE_AS_DOCUMENTED_PATCH])),
-    );
-    // Both generations are there: the old path's proof, and the documented path's.
-    expect(new Set(Object.values(markers))).toEqual(new Set([true, false]));
+  it.each(PATCH_GENERATIONS)(
+    'holds the %s marker in every history but those recorded before it',
+    async (patch) => {
+      const marked = async (name: string) => (await summarize(readHistory(name))).patches.includes(patch);
+      const markers = Object.fromEntries(
+        await Promise.all(RECORDED_PATHS.map(async (p) => [p.name, await marked(p.name)] as const)),
+      );
+      expect(markers).toEqual(
+        Object.fromEntries(RECORDED_PATHS.map((p) => [p.name, recordedWith(p, patch)])),
+      );
+      // Both generations are there: the old path's proof, and the new path's.
+      expect(new Set(Object.values(markers))).toEqual(new Set([true, false]));
+    },
+  );
+
+  it('names the generations in order: a path that predates a patch holds no later one', () => {
+    expect(PATCH_GENERATIONS).toEqual([FINTECTURE_AS_DOCUMENTED_PATCH, NOTIFY_ORDER_SYSTEM_PATCH]);
+    const before = RECORDED_PATHS.find((p) => p.predates === FINTECTURE_AS_DOCUMENTED_PATCH)!;
+    expect(PATCH_GENERATIONS.map((patch) => recordedWith(before, patch))).toEqual([false, false]);
+    const documented = RECORDED_PATHS.find((p) => p.predates === NOTIFY_ORDER_SYSTEM_PATCH)!;
+    expect(PATCH_GENERATIONS.map((patch) => recordedWith(documented, patch))).toEqual([true, false]);
   });
 });
 

@@ -20,6 +20,7 @@ import {
 } from '../../workflows/search-attributes';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { testDataConverter } from './codec';
+import type { OrderWebhookConfig } from '../../common/order-webhooks';
 import { startSandboxProcess, type SandboxProcess } from './sandbox-process';
 import { connectTestClient, testNamespace, testTemporalAddress, uniqueId } from './temporal';
 
@@ -52,6 +53,8 @@ export interface PayoutStackOptions {
   /** Another Temporal server (the time-skipping one); default: the run's dev server. */
   temporal?: { connection: NativeConnection; client: Client; namespace: string };
   publicBaseUrl?: string;
+  /** Outcome events to the order system (the worker's NOTIFY_WEBHOOK_* settings); default: none. */
+  notify?: OrderWebhookConfig;
 }
 
 /**
@@ -74,6 +77,7 @@ export async function startPayoutStack(options: PayoutStackOptions = {}): Promis
     client: new FintectureClient({ config, logger }),
     config,
     logger,
+    notify: options.notify ?? null,
   });
 
   let ownConnection: Connection | undefined;

@@ -1,30 +1,24 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
-import { type Worker } from '@temporalio/worker';
 import { type PayoutActivities } from '../../activities';
 import { DEFAULT_PAYOUT_SETTINGS, type PayoutSettings } from '../../domain/payout-settings';
 import {
   type CancelOutcome,
-  type CreatedPayout,
   type CreateSessionResult,
   type DuplicateSweepResult,
   type PayoutSnapshot,
   type SessionIdentification,
 } from '../../domain/payout-snapshot';
-import { createPayoutWorker } from '../../workers/payout-worker';
-import {
-  cancelUpdate,
-  PAYOUT_WORKFLOW_TYPE,
-  payoutEventSignal,
-  payoutWorkflowId,
-  statusQuery,
-  type PayoutResult,
-} from '../../workflows/messages';
+import { cancelUpdate, payoutEventSignal, statusQuery, type PayoutResult } from '../../workflows/messages';
 import { PayoutStatus } from '../../workflows/search-attributes';
-import { testDataConverter } from '../support/codec';
 import { testOrder } from '../support/payout-stack';
-import { uniqueId } from '../support/temporal';
+import {
+  startStubbedPayout,
+  stubSession,
+  stubSnapshot,
+  withStubbedWorker,
+} from '../support/stubbed-workflows';
 import { startTimeSkippingEnvironment } from '../support/time-skipping';
 import { eventually } from '../support/wait';
 
@@ -49,40 +43,10 @@ const SETTINGS: PayoutSettings = {
   linkGraceSeconds: 60,
 };
 
+const session = stubSession;
+const snapshot = stubSnapshot;
 const fail = (type: string) =>
   ApplicationFailure.create({ type, message: `stub ${type}`, nonRetryable: true });
-
-function session(overrides: Partial<CreatedPayout> = {}): CreatedPayout {
-  return {
-    sessionId: 'a'.repeat(32),
-    sessionStatus: 'payment_created',
-    scenario: 2,
-    connectUrl: null,
-    transferState: 'initiated',
-    state: 'payout-x',
-    endToEndId: 'e2e',
-    adopted: false,
-    unrecognised: null,
-    ...overrides,
-  };
-}
-
-function snapshot(overrides: Partial<PayoutSnapshot> = {}): PayoutSnapshot {
-  return {
-    sessionId: 'a'.repeat(32),
-    sessionStatus: 'payment_created',
-    transferState: 'completed',
-    transferReason: null,
-    amount: '26.99',
-    currency: 'EUR',
-    communication: null,
-    endToEndId: null,
-    executionDate: '2026-12-01',
-    scheme: 'SEPA',
-    unrecognised: null,
-    ...overrides,
-  };
-}
 
 type Stub = Partial<{
   createPayoutSession: () => Promise<CreateSessionResult>;
@@ -108,6 +72,10 @@ function stubActivities(stub: Stub) {
     },
     async createPayout() {
       throw new Error('the documented path never calls createPayout');
+    },
+    // Outcome events: not configured here (test/workflows/payout-notifications.test.ts covers them).
+    async notifyOrderSystem() {
+      return { configured: false as const };
     },
     async identifySession(args: { sessionId: string }) {
       count('identifySession');
@@ -136,25 +104,10 @@ async function withWorker<T>(
   body: (worker: { taskQueue: string; calls: Record<string, number> }) => Promise<T>,
 ) {
   const { activities, calls } = stubActivities(stub);
-  const taskQueue = uniqueId('branches');
-  const worker: Worker = await createPayoutWorker({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
-    taskQueue,
-    activities,
-    dataConverter: testDataConverter(),
-    workflowBundlePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE,
-  });
-  return worker.runUntil(body({ taskQueue, calls }));
+  return withStubbedWorker(env, activities, (taskQueue) => body({ taskQueue, calls }));
 }
 
-async function start(taskQueue: string, order = testOrder()) {
-  return env.client.workflow.start(PAYOUT_WORKFLOW_TYPE, {
-    workflowId: payoutWorkflowId(order.orderId),
-    taskQueue,
-    args: [{ order, settings: SETTINGS }],
-  });
-}
+const start = (taskQueue: string, order = testOrder()) => startStubbedPayout(env, taskQueue, order, SETTINGS);
 
 async function run(stub: Stub, order = testOrder()) {
   return withWorker(stub, async ({ taskQueue, calls }) => {

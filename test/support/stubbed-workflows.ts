@@ -1,0 +1,81 @@
+import { type TestWorkflowEnvironment } from '@temporalio/testing';
+import { type PayoutActivities } from '../../activities';
+import { type PayoutRequest } from '../../domain/payout-request';
+import { type PayoutSettings } from '../../domain/payout-settings';
+import { type CreatedPayout, type PayoutSnapshot } from '../../domain/payout-snapshot';
+import { createPayoutWorker } from '../../workers/payout-worker';
+import { PAYOUT_WORKFLOW_TYPE, payoutWorkflowId } from '../../workflows/messages';
+import { testDataConverter } from './codec';
+import { uniqueId } from './temporal';
+
+/**
+ * PayoutWorkflow with stubbed activities on the time-skipping server (test/workflows/): the facts activities
+ * hand back, and a worker on a fresh task queue running the run's prebundled workflow code.
+ */
+
+export const STUB_SESSION_ID = 'a'.repeat(32);
+
+/** What `createPayoutSession` hands back for a verified payout just created. */
+export function stubSession(overrides: Partial<CreatedPayout> = {}): CreatedPayout {
+  return {
+    sessionId: STUB_SESSION_ID,
+    sessionStatus: 'payment_created',
+    scenario: 2,
+    connectUrl: null,
+    transferState: 'initiated',
+    state: 'payout-x',
+    endToEndId: 'e2e',
+    adopted: false,
+    unrecognised: null,
+    ...overrides,
+  };
+}
+
+/** What `fetchPayout` reads for a settled transfer. */
+export function stubSnapshot(overrides: Partial<PayoutSnapshot> = {}): PayoutSnapshot {
+  return {
+    sessionId: STUB_SESSION_ID,
+    sessionStatus: 'payment_created',
+    transferState: 'completed',
+    transferReason: null,
+    amount: '26.99',
+    currency: 'EUR',
+    communication: null,
+    endToEndId: null,
+    executionDate: '2026-12-01',
+    scheme: 'SEPA',
+    unrecognised: null,
+    ...overrides,
+  };
+}
+
+/** Runs `body` while a worker with `activities` serves a fresh task queue. */
+export async function withStubbedWorker<T>(
+  env: TestWorkflowEnvironment,
+  activities: PayoutActivities,
+  body: (taskQueue: string) => Promise<T>,
+): Promise<T> {
+  const taskQueue = uniqueId('stubbed');
+  const worker = await createPayoutWorker({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    activities,
+    dataConverter: testDataConverter(),
+    workflowBundlePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE,
+  });
+  return worker.runUntil(body(taskQueue));
+}
+
+export function startStubbedPayout(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  order: PayoutRequest,
+  settings: PayoutSettings,
+) {
+  return env.client.workflow.start(PAYOUT_WORKFLOW_TYPE, {
+    workflowId: payoutWorkflowId(order.orderId),
+    taskQueue,
+    args: [{ order, settings }],
+  });
+}
