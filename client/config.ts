@@ -51,6 +51,9 @@ export interface WebhookConfig {
  */
 export const DEFAULT_WEBHOOK_MAX_AGE_SECONDS = 86_400;
 
+/** The return page's merchant name when `MERCHANT_DISPLAY_NAME` is not set. */
+export const DEFAULT_MERCHANT_DISPLAY_NAME = 'Your merchant';
+
 export interface IngressConfig extends ClientConfig {
   readonly host: string;
   readonly port: number;
@@ -61,6 +64,8 @@ export interface IngressConfig extends ClientConfig {
   readonly webhook: WebhookConfig;
   /** Per-source token bucket of the public routes. */
   readonly rateLimit: { readonly perMinute: number; readonly burst: number };
+  /** The merchant's name as payees know it, on the return page (`MERCHANT_DISPLAY_NAME`). */
+  readonly merchantDisplayName: string;
 }
 
 const list = <T extends string>(allowed: readonly T[], fallback: readonly T[]) =>
@@ -124,6 +129,10 @@ const ingressShape = {
   // generous; set them per deployment.
   INGRESS_RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000, 6000),
   INGRESS_RATE_LIMIT_BURST: integer(1, 100_000, 600),
+  // Shown to payees on the return page (the order's merchant as they know it).
+  MERCHANT_DISPLAY_NAME: optionalString
+    .transform((value) => value?.trim() || DEFAULT_MERCHANT_DISPLAY_NAME)
+    .pipe(z.string().max(80, 'must be at most 80 characters')),
 };
 
 const ClientEnvSchema = z.object(clientShape).superRefine(checkCertificatePair);
@@ -185,6 +194,7 @@ export function loadIngressConfig(env: Record<string, string | undefined> = proc
       perMinute: settings.INGRESS_RATE_LIMIT_PER_MINUTE,
       burst: settings.INGRESS_RATE_LIMIT_BURST,
     }),
+    merchantDisplayName: settings.MERCHANT_DISPLAY_NAME,
     toString: () =>
       `IngressConfig(listen=${settings.INGRESS_HOST}:${settings.INGRESS_PORT} publicBaseUrl=${publicBaseUrl}` +
       ` appId=${settings.FINTECTURE_APP_ID} ${describeTemporal(temporal)})`,

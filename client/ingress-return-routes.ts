@@ -36,12 +36,18 @@ function single(query: ReturnQuery, name: string): string | null {
   return typeof value === 'string' ? value : null;
 }
 
+/** The redirect's `status` when it is a documented session status: a hint, never a fact. */
+function validHint(query: ReturnQuery): string | null {
+  const status = codeOrUndefined(single(query, 'status'));
+  return status && (SESSION_STATUSES as readonly string[]).includes(status) ? status : null;
+}
+
 /**
  * The payee's way back from Fintecture (`redirect_uri`, fintecture-api.md §8). The query is unsigned: it
  * must name one of our payouts and its session, and then it is only a prompt for the workflow to look.
  */
 export function registerReturnRoutes(app: FastifyInstance, context: IngressContext): void {
-  const { payouts, logger, metrics, recentEvents, clock } = context;
+  const { payouts, logger, metrics, recentEvents, clock, merchantDisplayName } = context;
 
   /** Finds the payout the query names, or answers the right page itself and returns null. */
   async function checkReturn(
@@ -71,7 +77,7 @@ export function registerReturnRoutes(app: FastifyInstance, context: IngressConte
       const page = (status: number, html: string) =>
         reply.code(status).headers(pageHeaders(nonce)).send(html);
       const refuse = (status: number, title: string, message: string) =>
-        page(status, renderMessagePage(title, message));
+        page(status, renderMessagePage(title, message, { nonce, merchant: merchantDisplayName }));
 
       try {
         const checked = await checkReturn(request.query, request.id, refuse);
@@ -87,18 +93,31 @@ export function registerReturnRoutes(app: FastifyInstance, context: IngressConte
             eventId,
             receivedAt: clock().toISOString(),
           };
-          const status = codeOrUndefined(single(request.query, 'status'));
-          if (status && (SESSION_STATUSES as readonly string[]).includes(status)) event.status = status;
+          const status = validHint(request.query);
+          if (status) event.status = status;
           const outcome = await payouts.signalEvent(event, orderId);
           recentEvents.remember(eventId);
           metrics.signals.inc({ source: 'redirect', outcome });
           logger.info(`redirect_${outcome}`, { requestId: request.id, orderId, sessionId, eventId });
         }
 
-        const statusUrl = `${RETURN_STATUS_PATH}?${new URLSearchParams({ state: `payout-${orderId}`, session_id: sessionId })}`;
+        const hint = validHint(request.query);
+        const statusUrl = `${RETURN_STATUS_PATH}?${new URLSearchParams({
+          state: `payout-${orderId}`,
+          session_id: sessionId,
+          ...(hint ? { status: hint } : {}),
+        })}`;
         return page(
           200,
-          renderProgressPage(progressAnswer(view), statusUrl, nonce, context.returnPagePollMs),
+          renderProgressPage({
+            view,
+            hint,
+            merchant: merchantDisplayName,
+            statusUrl,
+            reloadUrl: request.url,
+            nonce,
+            pollMs: context.returnPagePollMs,
+          }),
         );
       } catch (error) {
         if (!(error instanceof TemporalUnavailableError)) throw error;
@@ -106,7 +125,9 @@ export function registerReturnRoutes(app: FastifyInstance, context: IngressConte
         return page(
           503,
           renderMessagePage('Please wait', 'We cannot show your payout right now. This page will retry.', {
+            nonce,
             refresh: true,
+            merchant: merchantDisplayName,
           }),
         );
       }
@@ -117,7 +138,9 @@ export function registerReturnRoutes(app: FastifyInstance, context: IngressConte
         reply.code(status).send({ error: status === 400 ? 'invalid_request' : 'not_found' });
       const checked = await checkReturn(request.query, request.id, refuse);
       if (!checked) return reply;
-      return reply.header('cache-control', 'no-store').send(progressAnswer(checked.view));
+      return reply
+        .header('cache-control', 'no-store')
+        .send(progressAnswer(checked.view, validHint(request.query)));
     });
   });
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { type Registry } from 'prom-client';
-import { type IngressConfig } from './config';
+import { DEFAULT_MERCHANT_DISPLAY_NAME, type IngressConfig } from './config';
 import { errorFields, type Logger } from './logger';
 import { createIngressMetrics, type IngressMetrics } from './metrics';
 import { registerOrderRoutes } from './ingress-order-routes';
@@ -25,7 +25,8 @@ import { TemporalUnavailableError } from './temporal-errors';
 
 export interface IngressDependencies {
   payouts: PayoutService;
-  config: Pick<IngressConfig, 'apiKey' | 'webhook'> & Partial<Pick<IngressConfig, 'rateLimit'>>;
+  config: Pick<IngressConfig, 'apiKey' | 'webhook'> &
+    Partial<Pick<IngressConfig, 'rateLimit' | 'merchantDisplayName'>>;
   logger: Logger;
   registry: Registry;
   /** Per-source rate limit; overrides `config.rateLimit` (default 600 a minute, burst 60). */
@@ -56,6 +57,8 @@ export interface IngressContext {
   clock: () => Date;
   recentEvents: RecentEventIds;
   returnPagePollMs: number;
+  /** Shown on the payee's return page. */
+  merchantDisplayName: string;
 }
 
 /** Order bodies are small; anything bigger is a mistake or an attack. */
@@ -70,6 +73,7 @@ export function buildIngress(deps: IngressDependencies): FastifyInstance {
     clock: deps.clock ?? (() => new Date()),
     recentEvents: new RecentEventIds(deps.recentEventCapacity ?? 10_000),
     returnPagePollMs: deps.returnPagePollMs ?? 2_000,
+    merchantDisplayName: deps.config.merchantDisplayName ?? DEFAULT_MERCHANT_DISPLAY_NAME,
   };
   const app = Fastify({
     logger: false, // our own structured lines, with IDs only

@@ -7,6 +7,7 @@ import { ORDER_EVENT_TYPES } from '../domain/order-events';
 import { SESSION_STATUSES, TRANSFER_STATES } from '../domain/payout-snapshot';
 import { CancelBodySchema } from './ingress-order-routes';
 import { RETURN_PATH, RETURN_STATUS_PATH } from './ingress-return-routes';
+import { RETURN_PAGE_STATES } from './return-state';
 import { type progressAnswer, type startAnswer, type statusAnswer } from './payout-answers';
 
 /**
@@ -101,7 +102,12 @@ const ProgressAnswer = z.object({
   sessionStatus: nullable(SessionStatus),
   transferState: nullable(TransferState),
   outcome: nullable(Outcome),
-  summary: z.string().describe('where the payout stands, in words for the payee'),
+  state: z
+    .enum(RETURN_PAGE_STATES)
+    .describe("where the payout stands for the payee (the return page's words are keyed by it)"),
+  final: z.boolean().describe('true once the state can no longer change: the page stops asking'),
+  executionDate: nullable(z.string()).describe("Fintecture's expected execution date, when it gave one"),
+  summary: z.string().describe("where the payout stands, in words for the payee (in the order's language)"),
 });
 
 const CancelAnswer = z.object({ cancelled: z.literal(true), message: z.string(), status: StatusAnswer });
@@ -243,7 +249,7 @@ const orderIdParameter = {
   description: 'the order ID the payout was started with (URL-encoded)',
   schema: { type: 'string', pattern: ORDER_ID_PATTERN.source },
 };
-const returnQuery = (withStatus: boolean) => [
+const returnQuery = [
   {
     name: 'state',
     in: 'query',
@@ -258,17 +264,15 @@ const returnQuery = (withStatus: boolean) => [
     description: "Fintecture's session ID; must be the payout's",
     schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{8,128}$' },
   },
-  ...(withStatus
-    ? [
-        {
-          name: 'status',
-          in: 'query',
-          required: false,
-          description: 'the session status Fintecture reports (a hint only: the workflow reads it again)',
-          schema: { type: 'string' },
-        },
-      ]
-    : []),
+  {
+    name: 'status',
+    in: 'query',
+    required: false,
+    description:
+      'the session status Fintecture reports (a hint only: the workflow reads it again; the page may show ' +
+      '"received, confirming…" until the workflow confirms)',
+    schema: { type: 'string' },
+  },
 ];
 
 /** The OpenAPI 3.1 document of the ingress. */
@@ -401,7 +405,7 @@ export function buildOpenApiDocument(version = '0.1.0') {
           description:
             'Checks `state` and `session_id`, signals a redirect event and shows a page that follows the ' +
             'payout (no personal data). HTML with a nonce-based Content-Security-Policy.',
-          parameters: returnQuery(true),
+          parameters: returnQuery,
           responses: {
             '200': html('The progress page.'),
             '400': html('The link is not valid.'),
@@ -416,7 +420,7 @@ export function buildOpenApiDocument(version = '0.1.0') {
           tags: ['payee'],
           operationId: 'payeeReturnStatus',
           summary: 'What the return page polls',
-          parameters: returnQuery(false),
+          parameters: returnQuery,
           responses: {
             '200': json('Where the payout stands.', ref('ProgressAnswer')),
             '400': json('The query is not valid.', errorSchema('invalid_request')),

@@ -1,4 +1,6 @@
 import { type PayoutStatusView } from '../workflows/messages';
+import { isFinalReturnPageState, returnPageState } from './return-state';
+import { returnPageLanguage, returnPageTexts } from './return-texts';
 
 /**
  * The JSON the order API answers (DESIGN.md §4), built from the workflow's status view. Only IDs, states
@@ -58,38 +60,23 @@ export function statusAnswer(view: PayoutStatusView) {
 
 export type PayoutProgress = ReturnType<typeof progressAnswer>;
 
-/** What the payee's return page may show: where the payout stands, in words and codes, nothing else. */
-export function progressAnswer(view: PayoutStatusView) {
+/**
+ * What the payee's return page may show: where the payout stands as a state key and in words (in the
+ * order's language), the expected date, nothing personal. `hint` is the redirect's own `status`: it can
+ * only turn "waiting for your bank details" into "received, confirming…".
+ */
+export function progressAnswer(view: PayoutStatusView, hint?: string | null) {
+  const state = returnPageState(view, hint);
   return {
     phase: view.phase,
     sessionStatus: view.sessionStatus,
     transferState: view.transferState,
     outcome: view.outcome,
-    summary: progressSummary(view),
+    state,
+    final: isFinalReturnPageState(state),
+    executionDate: view.executionDate,
+    summary: returnPageTexts(returnPageLanguage(view.language)).states[state].title,
   };
-}
-
-function progressSummary(view: PayoutStatusView): string {
-  switch (view.outcome) {
-    case 'SETTLED':
-      return 'The money has been sent to your account.';
-    case 'REJECTED':
-      return 'The transfer was rejected by the bank. The merchant has been told.';
-    case 'CANCELLED':
-      return 'This payout was cancelled.';
-    case 'EXPIRED':
-      return 'This payout link has expired. Please contact the merchant.';
-    case 'NEEDS_REVIEW':
-      return 'The merchant is checking this payout. You do not need to do anything.';
-    case null:
-      break;
-  }
-  if (view.transferState) return 'Your transfer is on its way.';
-  if (view.sessionStatus === 'iban_received' || view.sessionStatus === 'payment_created') {
-    return 'Thank you, your bank details were received. The transfer is being prepared.';
-  }
-  if (view.sessionStatus === 'iban_required') return 'We are waiting for your bank details.';
-  return 'Your payout is being prepared.';
 }
 
 /** What each field named in a 409 `order_conflict` says (the same for all: values are never echoed). */

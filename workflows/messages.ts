@@ -76,6 +76,13 @@ export interface PayoutStatusView {
    * their delivery status; absent on payouts started before it.
    */
   notifications?: OrderNotification[];
+  /**
+   * The order's amount, currency and language, for the payee's return page (no personal data). Absent on
+   * payouts started before they were added: the page then omits the amount and speaks English.
+   */
+  amount?: string | null;
+  currency?: string | null;
+  language?: string | null;
 }
 
 /** The workflow's state carried across continue-as-new (the view plus loop bookkeeping). */
@@ -97,6 +104,7 @@ export function initialPayoutView(
   orderId: string,
   workflowId: string,
   scenario: PayoutScenario,
+  order?: Pick<PayoutRequest, 'amount' | 'currency' | 'language'>,
 ): PayoutStatusView {
   return {
     orderId,
@@ -118,6 +126,9 @@ export function initialPayoutView(
     unrecognised: null,
     otherSessionIds: [],
     cancelledDuplicateSessionIds: [],
+    amount: order?.amount ?? null,
+    currency: order?.currency ?? null,
+    language: order?.language ?? null,
   };
 }
 

@@ -174,13 +174,22 @@ export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   const documented = patched(FINTECTURE_AS_DOCUMENTED_PATCH);
   const notifying = patched(NOTIFY_ORDER_SYSTEM_PATCH);
   const carried: PayoutCarriedState = input.resume ?? {
-    view: initialPayoutView(input.order.orderId, workflowInfo().workflowId, input.order.beneficiary ? 2 : 1),
+    view: initialPayoutView(
+      input.order.orderId,
+      workflowInfo().workflowId,
+      input.order.beneficiary ? 2 : 1,
+      input.order,
+    ),
     seenEventIds: [],
     pollIndex: 0,
     waitStartedAt: null,
     linkDeadline: null,
   };
   const view = carried.view;
+  // Views of payouts started before the return page showed them lack these: plain state, no command.
+  if (view.amount == null) view.amount = order.amount;
+  if (view.currency == null) view.currency = order.currency;
+  if (view.language == null) view.language = order.language ?? null;
   const seen = new Set(carried.seenEventIds);
   const pending: PayoutEvent[] = [];
   // One conversation with Fintecture at a time: the wait loop and the cancel update share the session.

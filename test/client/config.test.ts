@@ -59,6 +59,18 @@ describe('loadIngressConfig', () => {
     }
   });
 
+  it("reads MERCHANT_DISPLAY_NAME for the payee's return page, with a default and a length bound", () => {
+    expect(loadIngressConfig(ingressEnv()).merchantDisplayName).toBe('Your merchant');
+    expect(loadIngressConfig(ingressEnv({ MERCHANT_DISPLAY_NAME: '  ' })).merchantDisplayName).toBe(
+      'Your merchant',
+    );
+    expect(
+      loadIngressConfig(ingressEnv({ MERCHANT_DISPLAY_NAME: ' Atelier Dupont ' })).merchantDisplayName,
+    ).toBe('Atelier Dupont');
+    const error = configError(() => loadIngressConfig(ingressEnv({ MERCHANT_DISPLAY_NAME: 'x'.repeat(81) })));
+    expect(error.variables).toEqual(['MERCHANT_DISPLAY_NAME']);
+  });
+
   it('derives PUBLIC_BASE_URL from the port and trims a trailing slash', () => {
     expect(loadIngressConfig(ingressEnv({ INGRESS_PORT: '4100' })).publicBaseUrl).toBe(
       'http://127.0.0.1:4100',

@@ -253,9 +253,13 @@ describe('GET /payouts/return', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(page.headers.get('cache-control')).toBe('no-store');
-    expect(page.text).toContain('We are waiting for your bank details.');
-    expect(page.text).toContain('data-field="sessionStatus">iban_required<');
-    for (const personal of ['John Doe', 'john@doe.example', '26.99', 'MyShop'])
+    // The redirect's own status is a hint: "received, confirming" while the view still waits for details.
+    expect(page.text).toContain('<h2 id="state-title">Thank you, we received your details</h2>');
+    expect(page.text).not.toContain('data-field');
+    // The amount and the reference are shown; the payee's name, e-mail and the order's text are not.
+    expect(page.text).toContain('€26.99');
+    expect(page.text).toContain(`<dd id="reference">${body.orderId}</dd>`);
+    for (const personal of ['John Doe', 'john@doe.example', 'MyShop'])
       expect(page.text).not.toContain(personal);
     // The script runs only with this response's nonce.
     const nonce = /script-src 'nonce-([^']+)'/.exec(page.headers.get('content-security-policy') ?? '')?.[1];
@@ -293,7 +297,10 @@ describe('GET /payouts/return', () => {
       sessionStatus: 'iban_received',
       transferState: null,
       outcome: null,
-      summary: 'Thank you, your bank details were received. The transfer is being prepared.',
+      state: 'confirming',
+      final: false,
+      executionDate: null,
+      summary: 'Thank you, we received your details',
     });
   });
 

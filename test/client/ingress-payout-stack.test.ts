@@ -1,8 +1,10 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import type { Browser } from 'playwright-core';
 import { createPayoutService } from '../../client/payout-service';
+import { returnPageTexts } from '../../client/return-texts';
 import { signWebhookForTests } from '../../client/webhook-verification';
 import { type PayoutSettings } from '../../domain/payout-settings';
 import { freePort } from '../../scripts/temporal-dev-server';
@@ -27,6 +29,7 @@ import { eventually } from '../support/wait';
  * webhooks, redirects and operators can move a payout: if those paths broke, these tests would time out.
  */
 
+const MERCHANT = 'Boutique Exemple';
 const EVENT_DRIVEN: PayoutSettings = { ...FAST_SETTINGS, pollDelaysSeconds: [600] };
 
 let stack: PayoutStack;
@@ -48,6 +51,7 @@ beforeAll(async () => {
     appId: stack.sandbox.appId,
     privateKey: createPrivateKey(stack.sandbox.privateKeyPem),
     returnPagePollMs: 250,
+    merchantDisplayName: MERCHANT,
   });
   await stack.sandbox.control('PUT', '/webhooks', { urls: [`${ingress.baseUrl}/webhooks/fintecture`] });
   mkdirSync(screenshots, { recursive: true });
@@ -237,12 +241,18 @@ describe('POST /payouts/:orderId/cancel with the real workflow', () => {
 
 describe('the payee in headless Chromium', () => {
   it('enters bank details at Fintecture, comes back to our page and watches the payout settle', async () => {
-    const body = orderBody({ verified: false });
+    const body = {
+      ...orderBody({ verified: false }),
+      language: 'fr',
+      payee: { name: 'John Doe', email: 'john@doe.example', phone: '+33612345678' },
+    };
     const { connectUrl, sessionId } = (await postJson(`${ingress.baseUrl}/payouts`, body)).json as {
       connectUrl: string;
       sessionId: string;
     };
-    const page = await browser!.newPage();
+    // A context of its own (axe-core opens a page next to it), phone-sized as most payees are.
+    const context = await browser!.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
     try {
       await page.goto(connectUrl);
       await page.fill('#payee-name', 'John Doe');
@@ -253,18 +263,33 @@ describe('the payee in headless Chromium', () => {
         page.click('#payee-submit'),
       ]);
       expect(new URL(page.url()).searchParams.get('session_id')).toBe(sessionId);
-      expect(await page.textContent('h1')).toBe('Your payout');
+      const texts = returnPageTexts('fr');
+      expect(await page.getAttribute('html', 'lang')).toBe('fr');
+      expect(await page.textContent('h1')).toBe(texts.heading.replace('{merchant}', MERCHANT));
+      // Right after the redirect: received (the hint) or further, never "waiting" and never "sent" yet.
+      expect(['confirming', 'preparing', 'on_the_way']).toContain(
+        await page.getAttribute('body', 'data-state'),
+      );
+      expect(await page.textContent('#reference')).toBe(body.orderId);
+      expect((await page.textContent('#amount'))?.trim()).toMatch(/^26,99\s€$/);
 
-      // The page refreshes itself from the progress endpoint until the payout is final.
+      // The page follows the workflow from the progress endpoint until the payout is final.
       await page.waitForSelector('body[data-final="true"]', { timeout: 60_000 });
-      expect(await page.textContent('[data-field="outcome"]')).toBe('SETTLED');
-      expect(await page.textContent('#summary')).toBe('The money has been sent to your account.');
-      const text = await page.textContent('body');
-      for (const personal of ['John Doe', 'john@doe.example', TEST_IBAN, '26.99'])
-        expect(text).not.toContain(personal);
+      expect(await page.getAttribute('body', 'data-state')).toBe('sent');
+      expect(await page.textContent('#state-title')).toBe(texts.states.sent.title);
+      const html = await page.content();
+      for (const personal of ['John Doe', 'john@doe.example', '+33612345678', TEST_IBAN, TEST_BIC])
+        expect(html).not.toContain(personal);
+      const visible = await page.innerText('body');
+      for (const code of ['iban_required', 'payment_created', 'completed', 'SETTLED'])
+        expect(visible).not.toContain(code);
+      const axe = await new AxeBuilder({ page })
+        .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+        .analyze();
+      expect(axe.violations).toEqual([]);
       await page.screenshot({ path: path.join(screenshots, 'ingress-return-page.png'), fullPage: true });
     } finally {
-      await page.close();
+      await context.close();
     }
     expect(
       await metricValue(ingress.registry, 'payout_ingress_signals_total', {

@@ -72,6 +72,8 @@ export async function startTestIngress(options: {
   privateKey?: KeyObject;
   clock?: () => Date;
   returnPagePollMs?: number;
+  /** The return page's merchant name (default: the ingress default). */
+  merchantDisplayName?: string;
   recentEventCapacity?: number;
   /** Default: a limit no test reaches (the tests share one source address). */
   rateLimit?: RateLimitOptions;
@@ -90,6 +92,7 @@ export async function startTestIngress(options: {
         dateToleranceSeconds: 300,
         maxAgeSeconds: DEFAULT_WEBHOOK_MAX_AGE_SECONDS,
       },
+      ...(options.merchantDisplayName ? { merchantDisplayName: options.merchantDisplayName } : {}),
     },
     logger,
     registry,

@@ -10,7 +10,16 @@ import {
   type PayoutSnapshot,
   type SessionIdentification,
 } from '../../domain/payout-snapshot';
-import { cancelUpdate, payoutEventSignal, statusQuery, type PayoutResult } from '../../workflows/messages';
+import {
+  cancelUpdate,
+  initialPayoutView,
+  PAYOUT_WORKFLOW_TYPE,
+  payoutEventSignal,
+  payoutWorkflowId,
+  statusQuery,
+  type PayoutResult,
+  type PayoutWorkflowInput,
+} from '../../workflows/messages';
 import { PayoutStatus } from '../../workflows/search-attributes';
 import { testOrder } from '../support/payout-stack';
 import {
@@ -150,6 +159,47 @@ describe('PayoutWorkflow: the create states facts, and none of them sends twice'
       },
     });
     expect(result).toMatchObject({ outcome: 'NEEDS_REVIEW', outcomeReason: reason });
+  });
+});
+
+describe("PayoutWorkflow: the view carries what the payee's return page shows", () => {
+  it("holds the order's amount, currency and language, and no personal data", async () => {
+    const { result } = await run({}, testOrder({ amount: '12.30', currency: 'EUR', language: 'fr' }));
+    expect(result).toMatchObject({ amount: '12.30', currency: 'EUR', language: 'fr' });
+    const text = JSON.stringify(result);
+    for (const personal of ['John Doe', 'john@doe.example', 'FR1420041010050500013M02606']) {
+      expect(text).not.toContain(personal);
+    }
+  });
+
+  it('fills them on a view carried from a run that had none (started before they existed)', async () => {
+    const order = testOrder({ amount: '45.00', language: 'en' });
+    const {
+      amount: _a,
+      currency: _c,
+      language: _l,
+      ...old
+    } = initialPayoutView(order.orderId, payoutWorkflowId(order.orderId), 2);
+    const input: PayoutWorkflowInput = {
+      order,
+      settings: SETTINGS,
+      resume: {
+        view: { ...old, phase: 'waiting', sessionId: 'a'.repeat(32), sessionStatus: 'payment_created' },
+        seenEventIds: [],
+        pollIndex: 0,
+        waitStartedAt: null,
+        linkDeadline: null,
+      },
+    };
+    const result = await withWorker({}, async ({ taskQueue }) => {
+      const handle = await env.client.workflow.start(PAYOUT_WORKFLOW_TYPE, {
+        workflowId: payoutWorkflowId(order.orderId),
+        taskQueue,
+        args: [input],
+      });
+      return (await handle.result()) as PayoutResult;
+    });
+    expect(result).toMatchObject({ outcome: 'SETTLED', amount: '45.00', currency: 'EUR', language: 'en' });
   });
 });
 
