@@ -40,7 +40,7 @@ export function loadOrCreateCredentials(config: SandboxConfig): AppCredentials {
     publicKeyPath = path.join(dataDir, 'merchant-public.pem');
     privateKeyPath = path.join(dataDir, 'merchant-private.pem');
     if (!existsSync(publicKeyPath) || !existsSync(privateKeyPath)) {
-      // PKCS#8 so the official SDK (which insists on "BEGIN PRIVATE KEY") accepts the same file.
+      // PKCS#8 PEM: the only private-key form the official SDK accepts, so it can use the same file.
       const pair = generateKeyPairSync('rsa', {
         modulusLength: 2048,
         publicKeyEncoding: { type: 'spki', format: 'pem' },

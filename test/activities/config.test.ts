@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
@@ -97,8 +97,8 @@ describe('Fintecture configuration', () => {
   });
 
   it('refuses a private key that is not one, without echoing what it was given', () => {
-    const notAKey =
-      '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5IGF0IGFsbCwganVzdCB0ZXh0IHRoYXQgbG9va3MgbGlrZSBvbmU=\n-----END PRIVATE KEY-----';
+    // PEM-shaped text whose body is not a key (test/fixtures: key-shaped material lives there only).
+    const notAKey = readFileSync(path.join(__dirname, '../fixtures/not-a-private-key.pem'), 'utf8');
     for (const value of [notAKey, '/nonexistent/key.pem']) {
       const error = configError({ ...valid, FINTECTURE_PRIVATE_KEY: value });
       expect(error.settings).toEqual(['FINTECTURE_PRIVATE_KEY']);

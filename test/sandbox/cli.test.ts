@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createPrivateKey } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,7 +22,10 @@ describe('npm run sandbox', () => {
       expect(second.appId).toBe(first.appId);
       expect(second.appSecret).toBe(first.appSecret);
       expect(second.privateKeyPem).toBe(first.privateKeyPem);
-      expect(second.privateKeyPem).toContain('-----BEGIN PRIVATE KEY-----');
+      // PKCS#8 PEM (the form the official SDK needs): re-exporting it as PKCS#8 gives the same text.
+      expect(
+        createPrivateKey(second.privateKeyPem).export({ type: 'pkcs8', format: 'pem' }).toString().trim(),
+      ).toBe(second.privateKeyPem.trim());
       // A client configured against the first run still gets tokens from the second.
       await expect(requestToken(second)).resolves.toEqual(expect.any(String));
     } finally {
