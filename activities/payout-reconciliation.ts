@@ -70,7 +70,7 @@ export async function searchOrderSessions(
       seen.add(item.sessionId);
       if (isSessionFor(references, item)) candidates.set(item.sessionId, item);
     }
-    doubtful ||= page.unreadable.some((entry) => entry.mentions(references.communicationReference));
+    doubtful ||= page.unreadable.some((entry) => carriesReference(entry.text, references));
   }
   return { outcome: 'incomplete', candidates: [...candidates.values()], pagesRead: options.maxPages };
 

@@ -60,27 +60,42 @@ import {
   scenarioLabel,
 } from './search-attributes';
 
+/** Temporal's retries, from 1 s doubling up to `maximumInterval`. */
+const retryUpTo = (maximumInterval: string) => ({
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval,
+});
+
 const { ensureAccessToken, createPayout } = proxyActivities<PayoutActivities>({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '30 seconds',
   // Fintecture down for a day is an incident, not a reason to pay twice: every retry reconciles first,
   // and when the day is over the payout is parked for review.
   scheduleToCloseTimeout: '24 hours',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  retry: retryUpTo('1 minute'),
 });
 
 const { fetchPayout } = proxyActivities<PayoutActivities>({
   startToCloseTimeout: '30 seconds',
   // A fetch that keeps failing just waits for the next poll.
   scheduleToCloseTimeout: '10 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+  retry: retryUpTo('30 seconds'),
 });
 
-const { cancelPayout } = proxyActivities<PayoutActivities>({
+/** One quick call each: a cancel, or the read that checks the session an event names. */
+const { cancelPayout, identifySession } = proxyActivities<PayoutActivities>({
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+  retry: retryUpTo('10 seconds'),
 });
+
+/** Activities that read the whole payment list: long, heartbeating on every page. */
+const READS_THE_LIST = {
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: retryUpTo('1 minute'),
+} as const;
 
 /**
  * The create as Fintecture documents it (FINTECTURE_AS_DOCUMENTED_PATCH): every attempt searches the whole
@@ -88,24 +103,14 @@ const { cancelPayout } = proxyActivities<PayoutActivities>({
  * cancellation waits for the activity to stop, so an event that names the session cannot race a POST.
  */
 const { createPayoutSession } = proxyActivities<PayoutActivities>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '30 seconds',
+  ...READS_THE_LIST,
   scheduleToCloseTimeout: '24 hours',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
 const { sweepDuplicates } = proxyActivities<PayoutActivities>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '30 seconds',
+  ...READS_THE_LIST,
   scheduleToCloseTimeout: '2 hours',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-
-const { identifySession } = proxyActivities<PayoutActivities>({
-  startToCloseTimeout: '30 seconds',
-  scheduleToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });
 
 const MAX_TIMELINE = 200;

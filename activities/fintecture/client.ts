@@ -92,10 +92,10 @@ export interface ListPaymentsQuery {
 export interface PaymentPage {
   items: PaymentRecord[];
   /**
-   * Entries that could not be read, skipped (never fatal). `mentions` holds the raw text of each, so a
-   * search can tell whether a skipped entry might be the one it looks for.
+   * Entries that could not be read, skipped (never fatal), as their raw JSON text: a search can still tell
+   * whether a skipped entry might be the one it looks for.
    */
-  unreadable: { mentions: (text: string) => boolean }[];
+  unreadable: { text: string }[];
   /** `meta.totalPages` when Fintecture sends it (a hint: nothing documents it). */
   totalPages: number | null;
 }
@@ -244,8 +244,7 @@ export class FintectureClient implements FintectureApi {
         }
         // Another application's session, a pay-in, a shape from a newer API version: skipped and counted.
         this.#metrics.skippedListEntry();
-        const text = JSON.stringify(entry) ?? '';
-        unreadable.push({ mentions: (needle) => text.toUpperCase().includes(needle.toUpperCase()) });
+        unreadable.push({ text: JSON.stringify(entry) ?? '' });
       }
       return { items, unreadable, totalPages: body.meta?.totalPages ?? null };
     });
@@ -272,20 +271,16 @@ export class FintectureClient implements FintectureApi {
         }
         throw error;
       }
-      // The PATCH was accepted whatever its body says: an unreadable body must not turn it into a failure.
-      const body =
-        result.bodyText.trim() === ''
-          ? null
-          : (() => {
-              try {
-                return this.#parse(CancelResponseSchema, result, 'cancel');
-              } catch {
-                return null;
-              }
-            })();
+      // The PATCH was accepted whatever its (undocumented) body says: one we cannot read has no status.
+      let status: string | null | undefined = null;
+      try {
+        status = CancelResponseSchema.parse(JSON.parse(result.bodyText))?.meta?.status;
+      } catch {
+        status = null;
+      }
       return {
         accepted: true,
-        sessionStatus: this.#classified('cancel', body?.meta?.status, null).sessionStatus,
+        sessionStatus: this.#classified('cancel', status, null).sessionStatus,
       };
     });
   }

@@ -52,9 +52,7 @@ function documentedList(all: PaymentRecord[], ownPageSize = 3, unreadable: Recor
       const start = (query.pageNumber - 1) * ownPageSize;
       return {
         items: all.slice(start, start + ownPageSize),
-        unreadable: (unreadable[query.pageNumber] ?? []).map((text) => ({
-          mentions: (needle: string) => text.includes(needle),
-        })),
+        unreadable: (unreadable[query.pageNumber] ?? []).map((text) => ({ text })),
         totalPages: null,
       };
     },
