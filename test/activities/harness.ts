@@ -9,6 +9,8 @@ import { buildCreatePayoutCall } from '../../activities/payout-create-request';
 import { payoutReferencesFor } from '../../activities/payout-references';
 import { parsePayoutRequest, type PayoutRequestInput } from '../../domain/payout-request';
 import { type SandboxProcess, startSandboxProcess } from '../support/sandbox-process';
+import { FOREIGN_KINDS, type ForeignKind } from '../../sandbox/foreign-sessions';
+import { type SandboxForeignSession } from '../support/sandbox-foreign';
 
 /** A logger that keeps every line, so tests can assert what was (and was not) logged. */
 export class RecordingLogger implements Logger {
@@ -70,32 +72,8 @@ export interface SandboxPayout {
   createdAt: string;
 }
 
-/** One entry of `GET /_sandbox/foreign` (documented profile): a session of the application that is not ours. */
-export interface SandboxForeignSession {
-  sessionId: string;
-  kind: string;
-  createdAt: string;
-  readable: boolean;
-  type?: string;
-  status?: string;
-  transferState?: string | null;
-  amount?: string;
-  currency?: string;
-  communication?: string;
-  endToEndId?: string;
-}
-
-/**
- * The order in which the documented profile adds a foreign session after each create, round and round
- * (sandbox/README.md, "Foreign sessions"). The four seeded at start-up take one turn.
- */
-export const FOREIGN_KINDS = [
-  'pay-in-ordered',
-  'pay-in-overpaid',
-  'other-payout',
-  'lookalike-payout',
-] as const;
-export type ForeignKind = (typeof FOREIGN_KINDS)[number];
+/** The foreign-session vocabulary, as the sandbox defines it (tests may read the sandbox's own terms). */
+export { FOREIGN_KINDS, type ForeignKind, type SandboxForeignSession };
 
 /** Everything secret the suite handled: none of it may appear in a log line or an error. */
 export class SecretWatch {

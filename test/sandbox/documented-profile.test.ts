@@ -10,6 +10,7 @@ import {
 import { startSandboxProcess, type SandboxProcess } from '../support/sandbox-process';
 import { eventually } from '../support/wait';
 import { WebhookReceiver, type ReceivedWebhook } from '../support/webhook-receiver';
+import { type SandboxForeignSession } from '../support/sandbox-foreign';
 
 /**
  * The default profile: only what Fintecture documents (fintecture-api.md §4, §5, §7, §9 as corrected on
@@ -27,20 +28,7 @@ interface Read {
   meta: { session_id: string; status: string; type: string; customer_id?: string };
   data: { id: string; type: string; attributes: Record<string, string | undefined> };
 }
-interface ForeignView {
-  sessionId: string;
-  kind: string;
-  createdAt: string;
-  readable: boolean;
-  type?: string;
-  status?: string;
-  transferState?: string | null;
-  amount?: string;
-  currency?: string;
-  communication?: string;
-  endToEndId?: string;
-  listItem: Record<string, unknown>;
-}
+type ForeignView = SandboxForeignSession;
 interface PayoutView {
   sessionId: string;
   endToEndId: string;

@@ -1,12 +1,13 @@
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { type PayoutActivities } from '../../activities';
 import { type PayoutRequest } from '../../domain/payout-request';
-import { type PayoutSettings } from '../../domain/payout-settings';
+import { DEFAULT_PAYOUT_SETTINGS, type PayoutSettings } from '../../domain/payout-settings';
 import { type CreatedPayout, type PayoutSnapshot } from '../../domain/payout-snapshot';
 import { createPayoutWorker } from '../../workers/payout-worker';
 import { PAYOUT_WORKFLOW_TYPE, payoutWorkflowId } from '../../workflows/messages';
 import { testDataConverter } from './codec';
 import { uniqueId } from './temporal';
+import { startTimeSkippingEnvironment } from './time-skipping';
 
 /**
  * PayoutWorkflow with stubbed activities on the time-skipping server (test/workflows/): the facts activities
@@ -14,6 +15,41 @@ import { uniqueId } from './temporal';
  */
 
 export const STUB_SESSION_ID = 'a'.repeat(32);
+
+/** Polls every 30 s, gives up after an hour; a payout link's grace is a minute (the server skips the time). */
+export const STUB_SETTINGS: PayoutSettings = {
+  ...DEFAULT_PAYOUT_SETTINGS,
+  pollDelaysSeconds: [30],
+  maxWaitSeconds: 3600,
+  linkGraceSeconds: 60,
+};
+
+/**
+ * The time-skipping server for the calling test file (started before its tests, torn down after), and
+ * payouts started on it with `settings`.
+ */
+export function stubbedPayoutServer(settings: PayoutSettings) {
+  let env: TestWorkflowEnvironment | undefined;
+  beforeAll(async () => {
+    env = await startTimeSkippingEnvironment();
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+  const server = {
+    get env(): TestWorkflowEnvironment {
+      if (!env) throw new Error('the time-skipping server is not started yet');
+      return env;
+    },
+    withWorker<T>(activities: PayoutActivities, body: (taskQueue: string) => Promise<T>): Promise<T> {
+      return withStubbedWorker(server.env, activities, body);
+    },
+    start(taskQueue: string, order: PayoutRequest) {
+      return startStubbedPayout(server.env, taskQueue, order, settings);
+    },
+  };
+  return server;
+}
 
 /** What `createPayoutSession` hands back for a verified payout just created. */
 export function stubSession(overrides: Partial<CreatedPayout> = {}): CreatedPayout {

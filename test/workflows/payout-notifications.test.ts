@@ -1,24 +1,22 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   type NotifyOrderSystemInput,
   type NotifyOrderSystemResult,
   type PayoutActivities,
 } from '../../activities';
 import { statusAnswer } from '../../client/payout-answers';
-import { DEFAULT_PAYOUT_SETTINGS, type PayoutSettings } from '../../domain/payout-settings';
+import { type PayoutSettings } from '../../domain/payout-settings';
 import { type CreateSessionResult } from '../../domain/payout-snapshot';
 import { payoutEventSignal, statusQuery, type PayoutResult } from '../../workflows/messages';
 import { PayoutStatus } from '../../workflows/search-attributes';
 import { testOrder } from '../support/payout-stack';
 import {
   STUB_SESSION_ID,
-  startStubbedPayout,
+  STUB_SETTINGS,
+  stubbedPayoutServer,
   stubSession,
   stubSnapshot,
-  withStubbedWorker,
 } from '../support/stubbed-workflows';
-import { startTimeSkippingEnvironment } from '../support/time-skipping';
 import { eventually } from '../support/wait';
 
 /**
@@ -27,21 +25,11 @@ import { eventually } from '../support/wait';
  * delivery that hangs or fails never delays the outcome — and a delivery that gave up shows in the view.
  */
 
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await startTimeSkippingEnvironment();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
-
 const SETTINGS: PayoutSettings = {
-  ...DEFAULT_PAYOUT_SETTINGS,
-  pollDelaysSeconds: [30],
-  maxWaitSeconds: 3600,
-  linkGraceSeconds: 60,
+  ...STUB_SETTINGS,
   notifyRetry: { initialIntervalSeconds: 1, maximumIntervalSeconds: 2, giveUpAfterSeconds: 20 },
 };
+const server = stubbedPayoutServer(SETTINGS);
 const SESSION = STUB_SESSION_ID;
 const session = stubSession;
 const snapshot = stubSnapshot;
@@ -82,9 +70,9 @@ function stubActivities(
 }
 
 const withWorker = <T>(activities: PayoutActivities, body: (taskQueue: string) => Promise<T>) =>
-  withStubbedWorker(env, activities, body);
+  server.withWorker(activities, body);
 
-const start = (taskQueue: string, order = testOrder()) => startStubbedPayout(env, taskQueue, order, SETTINGS);
+const start = (taskQueue: string, order = testOrder()) => server.start(taskQueue, order);
 
 const delivered = async (): Promise<NotifyOrderSystemResult> => ({
   configured: true,

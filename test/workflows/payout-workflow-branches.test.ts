@@ -1,8 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { type PayoutActivities } from '../../activities';
-import { DEFAULT_PAYOUT_SETTINGS, type PayoutSettings } from '../../domain/payout-settings';
 import {
   type CancelOutcome,
   type CreateSessionResult,
@@ -22,13 +20,7 @@ import {
 } from '../../workflows/messages';
 import { PayoutStatus } from '../../workflows/search-attributes';
 import { testOrder } from '../support/payout-stack';
-import {
-  startStubbedPayout,
-  stubSession,
-  stubSnapshot,
-  withStubbedWorker,
-} from '../support/stubbed-workflows';
-import { startTimeSkippingEnvironment } from '../support/time-skipping';
+import { STUB_SETTINGS, stubbedPayoutServer, stubSession, stubSnapshot } from '../support/stubbed-workflows';
 import { eventually } from '../support/wait';
 
 /**
@@ -37,20 +29,8 @@ import { eventually } from '../support/wait';
  * somewhere — a final outcome or NEEDS_REVIEW with a reason — never a failed or endlessly waiting workflow.
  */
 
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await startTimeSkippingEnvironment();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
-
-const SETTINGS: PayoutSettings = {
-  ...DEFAULT_PAYOUT_SETTINGS,
-  pollDelaysSeconds: [30],
-  maxWaitSeconds: 3600,
-  linkGraceSeconds: 60,
-};
+const SETTINGS = STUB_SETTINGS;
+const server = stubbedPayoutServer(SETTINGS);
 
 const session = stubSession;
 const snapshot = stubSnapshot;
@@ -113,10 +93,10 @@ async function withWorker<T>(
   body: (worker: { taskQueue: string; calls: Record<string, number> }) => Promise<T>,
 ) {
   const { activities, calls } = stubActivities(stub);
-  return withStubbedWorker(env, activities, (taskQueue) => body({ taskQueue, calls }));
+  return server.withWorker(activities, (taskQueue) => body({ taskQueue, calls }));
 }
 
-const start = (taskQueue: string, order = testOrder()) => startStubbedPayout(env, taskQueue, order, SETTINGS);
+const start = (taskQueue: string, order = testOrder()) => server.start(taskQueue, order);
 
 async function run(stub: Stub, order = testOrder()) {
   return withWorker(stub, async ({ taskQueue, calls }) => {
@@ -192,7 +172,7 @@ describe("PayoutWorkflow: the view carries what the payee's return page shows", 
       },
     };
     const result = await withWorker({}, async ({ taskQueue }) => {
-      const handle = await env.client.workflow.start(PAYOUT_WORKFLOW_TYPE, {
+      const handle = await server.env.client.workflow.start(PAYOUT_WORKFLOW_TYPE, {
         workflowId: payoutWorkflowId(order.orderId),
         taskQueue,
         args: [input],
