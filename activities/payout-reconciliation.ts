@@ -28,10 +28,11 @@ export interface SessionSearchOptions {
 
 const STALE_PAGES_MEANING_NO_PAGING = 5;
 
+const mayBePayout = (payment: PaymentRecord) => payment.type === null || payment.type === 'RequestForPayout';
+
 /** A payout of this order: type `RequestForPayout` (or none given) and the order's reference. */
 export function isSessionFor(references: PayoutReferences, payment: PaymentRecord): boolean {
-  const payout = payment.type === null || payment.type === 'RequestForPayout';
-  return payout && carriesReference(payment.communication, references);
+  return mayBePayout(payment) && carriesReference(payment.communication, references);
 }
 
 /**
@@ -70,7 +71,11 @@ export async function searchOrderSessions(
       seen.add(item.sessionId);
       if (isSessionFor(references, item)) candidates.set(item.sessionId, item);
     }
-    doubtful ||= page.unreadable.some((entry) => carriesReference(entry.text, references));
+    // What the search cannot tell apart from ours: an unreadable entry that mentions the reference, or a
+    // payout listed without its communication (list items are [assumed] to look like reads, §5).
+    doubtful ||=
+      page.unreadable.some((entry) => carriesReference(entry.text, references)) ||
+      fresh.some((item) => mayBePayout(item) && item.communication === null);
   }
   return { outcome: 'incomplete', candidates: [...candidates.values()], pagesRead: options.maxPages };
 

@@ -139,6 +139,17 @@ describe('finding an order’s sessions with documented fields only (unit)', () 
     expect(await searchOrderSessions(suspicious, ours, options)).toMatchObject({ outcome: 'incomplete' });
   });
 
+  it('is incomplete when a payout is listed without its communication: it could be ours', async () => {
+    const sessions = [payment({}), payment({ type: 'PayByBank', communication: null })];
+    expect(await searchOrderSessions(documentedList(sessions), ours, options)).toMatchObject({
+      outcome: 'complete',
+    });
+    const withoutCommunication = [...sessions, payment({ communication: null })];
+    expect(await searchOrderSessions(documentedList(withoutCommunication), ours, options)).toMatchObject({
+      outcome: 'incomplete',
+    });
+  });
+
   it('takes a 404 past page 1 as the end of the list, and rethrows one on page 1', async () => {
     const notFound = () => new FintectureNotFoundError({ operation: 'list', httpStatus: 404 });
     const endsWith404 = {
