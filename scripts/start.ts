@@ -186,14 +186,14 @@ async function main(): Promise<void> {
     WORKFLOW_BUNDLE_PATH: bundleFile,
     WORKER_METRICS_ADDRESS: `127.0.0.1:${workerMetricsPort}`,
   });
-  run('ingress', 'client/main.ts', {
+  run('ingress', 'client/ingress/main.ts', {
     ...shared,
     ...fintecture,
     INGRESS_PORT: String(ingressPort),
     INGRESS_API_KEY: apiKey,
   });
   if (env.PAYLOAD_CODEC !== 'off') {
-    run('codec', 'client/codec-server-main.ts', {
+    run('codec', 'client/codec-server/main.ts', {
       ...shared,
       CODEC_SERVER_PORT: String(codecPort),
       CODEC_SERVER_TOKEN: codecToken,

@@ -1,5 +1,5 @@
 import { constants, createPrivateKey, createPublicKey, privateDecrypt } from 'node:crypto';
-import { verifyFintectureWebhook } from '../../client/webhook-verification';
+import { verifyFintectureWebhook } from '../../client/ingress/webhooks/webhook-verification';
 import { measureRate, type Rate } from '../lib/rate';
 import { buildWebhook, sessionStatusFields } from '../lib/webhook-builder';
 
@@ -15,7 +15,7 @@ export interface DecryptCeilingResult {
   padding: string;
   /** privateDecrypt, one thread. */
   rawDecrypt: Rate;
-  /** client/webhook-verification.ts verifyFintectureWebhook, one thread, no HTTP. */
+  /** client/ingress/webhooks/webhook-verification.ts verifyFintectureWebhook, one thread, no HTTP. */
   verifyFunction: Rate;
 }
 

@@ -170,7 +170,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       );
       ingress = new BenchService(
         'ingress',
-        'client/main.ts',
+        'client/ingress/main.ts',
         ingressEnv,
         logFile(`ingress${suffix}`),
         nodeArgs('ingress'),

@@ -7,7 +7,10 @@ import {
   type FintectureCallMetrics,
 } from '../../activities';
 import { payoutReferencesFor } from '../../activities/payout-references';
-import { verifyFintectureWebhook, signWebhookForTests } from '../../client/webhook-verification';
+import {
+  verifyFintectureWebhook,
+  signWebhookForTests,
+} from '../../client/ingress/webhooks/webhook-verification';
 import { RecordingLogger } from './harness';
 
 /**

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { runCli } from '../../client/cli-commands';
-import { formatPayout } from '../../client/cli-format';
-import { statusAnswer } from '../../client/payout-answers';
-import { type PayoutService } from '../../client/payout-service';
+import { runCli } from '../../client/cli/commands';
+import { formatPayout } from '../../client/cli/format';
+import { statusAnswer } from '../../client/payouts/payout-answers';
+import { type PayoutService } from '../../client/payouts/payout-service';
 import { webhookIdOf, type OrderEventType, type OrderNotification } from '../../domain/order-events';
 import { initialPayoutView, type PayoutStatusView } from '../../workflows/messages';
 import { TEST_CODEC_KEYS_FILE } from '../support/codec';

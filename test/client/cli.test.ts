@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runCli, type CliIo } from '../../client/cli-commands';
+import { runCli, type CliIo } from '../../client/cli/commands';
 import { startContractWorker, type ContractWorker } from '../support/ingress-harness';
 import { TEST_BIC, TEST_IBAN } from '../support/payout-bodies';
 import { testNamespace, testTemporalAddress, uniqueId } from '../support/temporal';
@@ -160,11 +160,15 @@ describe('against Temporal', () => {
 
 describe('the executable', () => {
   it('exits with the code runCli returns', () => {
-    const run = spawnSync(process.execPath, [...tsxNodeArgs('client/cli.ts'), 'start', '--amount', 'x'], {
-      env: { PATH: process.env.PATH ?? '' },
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
+    const run = spawnSync(
+      process.execPath,
+      [...tsxNodeArgs('client/cli/main.ts'), 'start', '--amount', 'x'],
+      {
+        env: { PATH: process.env.PATH ?? '' },
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    );
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('--amount (amount):');
   });

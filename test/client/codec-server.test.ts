@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { createCodecServer } from '../../client/codec-server';
+import { createCodecServer } from '../../client/codec-server/server';
 import { AesGcmPayloadCodec } from '../../common/payload-codec';
 
 const codec = new AesGcmPayloadCodec({ currentKeyId: 'k1', keys: new Map([['k1', randomBytes(32)]]) });

@@ -1,7 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { type Client, type Connection } from '@temporalio/client';
-import { createPayoutService, type PayoutService } from '../../client/payout-service';
-import { signWebhookForTests } from '../../client/webhook-verification';
+import { createPayoutService, type PayoutService } from '../../client/payouts/payout-service';
+import { signWebhookForTests } from '../../client/ingress/webhooks/webhook-verification';
 import { DEFAULT_PAYOUT_SETTINGS } from '../../domain/payout-settings';
 import { payoutWorkflowId } from '../../workflows/messages';
 import { receivedEventsQuery } from './fixtures/contract-payout-workflow';

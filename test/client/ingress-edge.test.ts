@@ -1,8 +1,11 @@
 import { type Client, type Connection } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import { createPayoutService, type PayoutService } from '../../client/payout-service';
+import { createPayoutService, type PayoutService } from '../../client/payouts/payout-service';
 import { DEFAULT_WEBHOOK_MAX_AGE_SECONDS } from '../../client/config';
-import { signWebhookForTests, type SignWebhookForTestsInput } from '../../client/webhook-verification';
+import {
+  signWebhookForTests,
+  type SignWebhookForTestsInput,
+} from '../../client/ingress/webhooks/webhook-verification';
 import { DEFAULT_PAYOUT_SETTINGS } from '../../domain/payout-settings';
 import { payoutWorkflowId } from '../../workflows/messages';
 import {

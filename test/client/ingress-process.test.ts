@@ -9,7 +9,7 @@ function runIngress(env: Record<string, string>): {
   output: () => string;
   exited: Promise<number | null>;
 } {
-  const child = spawn(process.execPath, [...tsxNodeArgs('client/main.ts')], {
+  const child = spawn(process.execPath, [...tsxNodeArgs('client/ingress/main.ts')], {
     env: { PATH: process.env.PATH ?? '', PAYLOAD_CODEC_KEYS_FILE: TEST_CODEC_KEYS_FILE, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
-import { createPayoutService } from '../../client/payout-service';
-import { signWebhookForTests } from '../../client/webhook-verification';
+import { createPayoutService } from '../../client/payouts/payout-service';
+import { signWebhookForTests } from '../../client/ingress/webhooks/webhook-verification';
 import { DEFAULT_PAYOUT_SETTINGS } from '../../domain/payout-settings';
 import {
   http,

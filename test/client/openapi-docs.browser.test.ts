@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { API_TITLE } from '../../client/openapi';
-import { type PayoutService } from '../../client/payout-service';
+import { API_TITLE } from '../../client/ingress/openapi';
+import { type PayoutService } from '../../client/payouts/payout-service';
 import { launchBrowser } from '../support/browser';
 import { startTestIngress, type TestIngress } from '../support/ingress-harness';
 

@@ -2,9 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type FastifyInstance } from 'fastify';
-import { ANSWER_SCHEMAS, API_TITLE, buildOpenApiDocument, DOCS_CSP } from '../../client/openapi';
-import { orderConflictAnswer, progressAnswer, startAnswer, statusAnswer } from '../../client/payout-answers';
-import { type PayoutService } from '../../client/payout-service';
+import { ANSWER_SCHEMAS, API_TITLE, buildOpenApiDocument, DOCS_CSP } from '../../client/ingress/openapi';
+import {
+  orderConflictAnswer,
+  progressAnswer,
+  startAnswer,
+  statusAnswer,
+} from '../../client/payouts/payout-answers';
+import { type PayoutService } from '../../client/payouts/payout-service';
 import { parsePayoutRequest, PayoutRequestSchema } from '../../domain/payout-request';
 import { initialPayoutView, type PayoutStatusView } from '../../workflows/messages';
 import { http, startTestIngress, type TestIngress } from '../support/ingress-harness';
@@ -234,16 +239,17 @@ describe('every route and status code the ingress answers is described', () => {
   it('describes 409 order_conflict with the fields that differ', () => {
     const conflict = operation('POST /payouts')?.responses['409'];
     expect(JSON.stringify(conflict)).toContain('#/components/schemas/OrderConflict');
-    // The answer the order routes build (client/payout-answers.ts).
+    // The answer the order routes build (client/payouts/payout-answers.ts).
     expect(() =>
       ANSWER_SCHEMAS.OrderConflict.strict().parse(orderConflictAnswer(['amount', 'payee.name'])),
     ).not.toThrow();
   });
 
   it('every status code written in the ingress source is described by some route', () => {
-    const sources = readdirSync(path.join(ROOT, 'client'))
-      .filter((file) => /^ingress.*\.ts$/.test(file))
-      .map((file) => readFileSync(path.join(ROOT, 'client', file), 'utf8'))
+    const ingress = path.join(ROOT, 'client', 'ingress');
+    const sources = (readdirSync(ingress, { recursive: true }) as string[])
+      .filter((file) => file.endsWith('.ts'))
+      .map((file) => readFileSync(path.join(ingress, file), 'utf8'))
       .join('\n');
     const written = new Set(
       [...sources.matchAll(/\b(?:code|refuse|page)\(\s*(\d{3})\b/g)].map((match) => match[1] ?? ''),

@@ -1,13 +1,17 @@
 import { type Client, type Connection } from '@temporalio/client';
 import { METADATA_ENCODING_KEY } from '@temporalio/common';
-import { runCli } from '../../client/cli-commands';
-import { ORDER_CONFLICT_MESSAGE } from '../../client/payout-answers';
-import { createPayoutService, OrderConflictError, type PayoutService } from '../../client/payout-service';
+import { runCli } from '../../client/cli/commands';
+import { ORDER_CONFLICT_MESSAGE } from '../../client/payouts/payout-answers';
+import {
+  createPayoutService,
+  OrderConflictError,
+  type PayoutService,
+} from '../../client/payouts/payout-service';
 import {
   compareWithFingerprint,
   fingerprintKeyring,
   REQUEST_FINGERPRINT_MEMO,
-} from '../../client/request-fingerprint';
+} from '../../client/payouts/request-fingerprint';
 import { loadPayloadKeys } from '../../common/codec-config';
 import { ENCRYPTED_ENCODING } from '../../common/payload-codec';
 import { parsePayoutRequest, type PayoutRequest } from '../../domain/payout-request';

@@ -3,8 +3,8 @@ import {
   createPayoutService,
   InvalidStatusFilterError,
   type PayoutService,
-} from '../../client/payout-service';
-import { PayoutOrderId, PayoutScenario, PayoutStatus } from '../../client/search-attributes';
+} from '../../client/payouts/payout-service';
+import { PayoutOrderId, PayoutScenario, PayoutStatus } from '../../client/payouts/search-attributes';
 import { DEFAULT_PAYOUT_SETTINGS } from '../../domain/payout-settings';
 import { type PayoutRequest } from '../../domain/payout-request';
 import { payoutWorkflowId, type PayoutEvent } from '../../workflows/messages';

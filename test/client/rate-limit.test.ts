@@ -1,6 +1,6 @@
 import { type Client, type Connection } from '@temporalio/client';
-import { createPayoutService } from '../../client/payout-service';
-import { TokenBuckets } from '../../client/rate-limit';
+import { createPayoutService } from '../../client/payouts/payout-service';
+import { TokenBuckets } from '../../client/ingress/rate-limit';
 import { DEFAULT_PAYOUT_SETTINGS } from '../../domain/payout-settings';
 import { http, metricValue, startTestIngress, type TestIngress } from '../support/ingress-harness';
 import { connectTestClient, uniqueId } from '../support/temporal';

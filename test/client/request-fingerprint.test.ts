@@ -4,7 +4,7 @@ import {
   FINGERPRINT_FIELDS,
   fingerprintKeyring,
   fingerprintRequest,
-} from '../../client/request-fingerprint';
+} from '../../client/payouts/request-fingerprint';
 import { parsePayoutRequest, type PayoutRequest } from '../../domain/payout-request';
 import { loadPayloadKeys } from '../../common/codec-config';
 import { TEST_CODEC_KEYS_FILE } from '../support/codec';
@@ -20,7 +20,7 @@ import {
 } from '../support/order-conflict-cases';
 import { TEST_BIC, TEST_IBAN } from '../support/payout-bodies';
 
-/** The per-field request digest (client/request-fingerprint.ts), on its own: no Temporal. */
+/** The per-field request digest (client/payouts/request-fingerprint.ts), on its own: no Temporal. */
 
 const keyring = fingerprintKeyring(loadPayloadKeys({ PAYLOAD_CODEC_KEYS_FILE: TEST_CODEC_KEYS_FILE }));
 

@@ -4,7 +4,7 @@ import {
   pageHeaders,
   renderMessagePage,
   renderProgressPage,
-} from '../../client/return-page';
+} from '../../client/ingress/return-page/return-page';
 import { initialPayoutView } from '../../workflows/messages';
 
 const page = (change: Parameters<typeof initialPayoutView>[3], merchant = 'Atelier Dupont') =>

@@ -1,11 +1,11 @@
-import { progressAnswer } from '../../client/payout-answers';
+import { progressAnswer } from '../../client/payouts/payout-answers';
 import {
   isFinalReturnPageState,
   RETURN_PAGE_STATES,
   returnPageState,
   type ReturnStateInput,
-} from '../../client/return-state';
-import { returnPageLanguage, returnPageTexts } from '../../client/return-texts';
+} from '../../client/ingress/return-page/return-state';
+import { returnPageLanguage, returnPageTexts } from '../../client/ingress/return-page/return-texts';
 import { SESSION_STATUSES, TRANSFER_STATES } from '../../domain/payout-snapshot';
 import { initialPayoutView } from '../../workflows/messages';
 

@@ -9,7 +9,7 @@ import {
   type WebhookHeaders,
   type WebhookRequestLine,
   type WebhookVerificationFailure,
-} from '../../client/webhook-verification';
+} from '../../client/ingress/webhooks/webhook-verification';
 import { requestToken, sdkRequest } from '../support/fintecture-sdk';
 import { TEST_APP_ID, webhookKeys } from '../support/ingress-harness';
 import { linkPayoutBody, payoutQuery, TEST_BIC, TEST_IBAN } from '../support/payout-bodies';

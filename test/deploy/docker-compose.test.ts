@@ -5,7 +5,7 @@ import path from 'node:path';
 import { load } from 'js-yaml';
 import { FINTECTURE_ENV_KEYS, loadFintectureConfig } from '../../activities/fintecture/config';
 import { INGRESS_ENV_KEYS, loadIngressConfig } from '../../client/config';
-import { CODEC_SERVER_ENV_KEYS, codecServerEnv } from '../../client/codec-server-config';
+import { CODEC_SERVER_ENV_KEYS, codecServerEnv } from '../../client/codec-server/config';
 import { CODEC_ENV_KEYS, loadPayloadKeys } from '../../common/codec-config';
 import { loadTemporalConfig, temporalEnvShape } from '../../common/temporal-config';
 import { TEST_CODEC_KEYS_FILE } from '../support/codec';

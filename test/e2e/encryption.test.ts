@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { promisify } from 'node:util';
-import { createCodecServer } from '../../client/codec-server';
+import { createCodecServer } from '../../client/codec-server/server';
 import { loadPayloadKeys } from '../../common/codec-config';
 import { AesGcmPayloadCodec } from '../../common/payload-codec';
 import { freePort, temporalBinary } from '../../scripts/temporal-dev-server';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { runCli } from '../../client/cli-commands';
-import { type PayoutService } from '../../client/payout-service';
+import { runCli } from '../../client/cli/commands';
+import { type PayoutService } from '../../client/payouts/payout-service';
 import { orderWebhookConfigFrom } from '../../common/order-webhooks';
 import { Secret } from '../../common/secret';
 import { type OrderEvent } from '../../domain/order-events';

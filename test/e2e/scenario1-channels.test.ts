@@ -3,7 +3,7 @@ import { createPrivateKey } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
-import { createPayoutService } from '../../client/payout-service';
+import { createPayoutService } from '../../client/payouts/payout-service';
 import { type PayoutSettings } from '../../domain/payout-settings';
 import { freePort } from '../../scripts/temporal-dev-server';
 import { launchBrowser } from '../support/browser';
@@ -172,7 +172,7 @@ describe('the same order from the order API and the CLI at once', () => {
         const child = spawn(
           process.execPath,
           [
-            ...tsxNodeArgs('client/cli.ts'),
+            ...tsxNodeArgs('client/cli/main.ts'),
             'start',
             '--order',
             orderId,

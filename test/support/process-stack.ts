@@ -444,7 +444,7 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
     );
     const ingress = new ServiceProcess(
       'ingress',
-      'client/main.ts',
+      'client/ingress/main.ts',
       () => ({
         ...base,
         INGRESS_PORT: String(ingressPort),

@@ -4,7 +4,7 @@ import {
   type NotifyOrderSystemResult,
   type PayoutActivities,
 } from '../../activities';
-import { statusAnswer } from '../../client/payout-answers';
+import { statusAnswer } from '../../client/payouts/payout-answers';
 import { type PayoutSettings } from '../../domain/payout-settings';
 import { type CreateSessionResult } from '../../domain/payout-snapshot';
 import { payoutEventSignal, statusQuery, type PayoutResult } from '../../workflows/messages';

@@ -1,10 +1,10 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { payoutDataConverter } from '../common/codec-config';
-import { ConfigError, loadIngressConfig } from './config';
-import { buildIngress } from './ingress';
-import { createJsonLogger, errorFields } from './logger';
-import { createPayoutService } from './payout-service';
-import { connectTemporal } from './temporal-connection';
+import { payoutDataConverter } from '../../common/codec-config';
+import { ConfigError, loadIngressConfig } from '../config';
+import { buildIngress } from './server';
+import { createJsonLogger, errorFields } from '../logger';
+import { createPayoutService } from '../payouts/payout-service';
+import { connectTemporal } from '../payouts/temporal-connection';
 
 /**
  * The ingress process: `npm run ingress`. Comes up even while Temporal is down (the connection is lazy;

@@ -1,4 +1,4 @@
-import { ORDER_ID_PATTERN } from '../domain/payout-request';
+import { ORDER_ID_PATTERN } from '../../domain/payout-request';
 
 /**
  * Reading what Fintecture echoes back (webhook fields, redirect query): attacker-reachable text, so only

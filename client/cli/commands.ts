@@ -1,20 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parsePayoutRequest, type FieldIssue } from '../domain/payout-request';
-import { ConfigError, loadClientConfig, type ClientConfig } from './config';
-import { formatPayout, formatPayoutList } from './cli-format';
-import { notifyCommand, NotifyUsageError } from './cli-notify';
+import { parsePayoutRequest, type FieldIssue } from '../../domain/payout-request';
+import { ConfigError, loadClientConfig, type ClientConfig } from '../config';
+import { formatPayout, formatPayoutList } from './format';
+import { notifyCommand, NotifyUsageError } from './notify';
 import {
   createPayoutService,
   InvalidStatusFilterError,
   OrderConflictError,
   type PayoutService,
   type StartPayoutResult,
-} from './payout-service';
-import { ORDER_CONFLICT_MESSAGE } from './payout-answers';
-import { TemporalUnavailableError } from './temporal-errors';
-import { payoutDataConverter } from '../common/codec-config';
-import { connectTemporal } from './temporal-connection';
+} from '../payouts/payout-service';
+import { ORDER_CONFLICT_MESSAGE } from '../payouts/payout-answers';
+import { TemporalUnavailableError } from '../payouts/temporal-errors';
+import { payoutDataConverter } from '../../common/codec-config';
+import { connectTemporal } from '../payouts/temporal-connection';
 
 /** `payouts start|show|list|cancel|notify`: the payout service for people. Exit codes: 0 ok, 1 failure, 2 usage. */
 

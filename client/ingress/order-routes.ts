@@ -1,10 +1,10 @@
 import { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { ORDER_ID_PATTERN, parsePayoutRequest } from '../domain/payout-request';
+import { ORDER_ID_PATTERN, parsePayoutRequest } from '../../domain/payout-request';
 import { hasValidBearerKey } from './api-key';
-import { type IngressContext } from './ingress';
-import { orderConflictAnswer, startAnswer, statusAnswer } from './payout-answers';
-import { OrderConflictError, type StartPayoutResult } from './payout-service';
+import { type IngressContext } from './server';
+import { orderConflictAnswer, startAnswer, statusAnswer } from '../payouts/payout-answers';
+import { OrderConflictError, type StartPayoutResult } from '../payouts/payout-service';
 
 /** `requestedBy` lands in the timeline and logs: a role or system name, never a person's address. */
 export const CancelBodySchema = z

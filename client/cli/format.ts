@@ -1,5 +1,5 @@
-import { type PayoutStatusView } from '../workflows/messages';
-import { type PayoutSummary } from './payout-service';
+import { type PayoutStatusView } from '../../workflows/messages';
+import { type PayoutSummary } from '../payouts/payout-service';
 
 /** Human-readable renderings for the CLI. IDs and states only, like the status view itself. */
 

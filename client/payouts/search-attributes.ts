@@ -1,5 +1,5 @@
-import { type PayoutScenario } from '../domain/payout-snapshot';
-import { scenarioLabel } from '../workflows/search-attributes';
+import { type PayoutScenario } from '../../domain/payout-snapshot';
+import { scenarioLabel } from '../../workflows/search-attributes';
 
 /**
  * What the client side needs of the payout search attributes. The typed keys and the scenario labels are
@@ -13,7 +13,7 @@ export {
   PayoutStatus,
   PayoutTransferState,
   scenarioLabel,
-} from '../workflows/search-attributes';
+} from '../../workflows/search-attributes';
 
 /** `PayoutStatus` from the start until the workflow upserts what it learnt. */
 export const INITIAL_PAYOUT_STATUS = 'CREATING';

@@ -1,6 +1,6 @@
-import { type PayoutStatusView } from '../workflows/messages';
-import { isFinalReturnPageState, returnPageState } from './return-state';
-import { returnPageLanguage, returnPageTexts } from './return-texts';
+import { type PayoutStatusView } from '../../workflows/messages';
+import { isFinalReturnPageState, returnPageState } from '../ingress/return-page/return-state';
+import { returnPageLanguage, returnPageTexts } from '../ingress/return-page/return-texts';
 
 /**
  * The JSON the order API answers (DESIGN.md §4), built from the workflow's status view. Only IDs, states

@@ -1,22 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { type Registry } from 'prom-client';
-import { DEFAULT_MERCHANT_DISPLAY_NAME, type IngressConfig } from './config';
-import { errorFields, type Logger } from './logger';
+import { DEFAULT_MERCHANT_DISPLAY_NAME, type IngressConfig } from '../config';
+import { errorFields, type Logger } from '../logger';
 import { createIngressMetrics, type IngressMetrics } from './metrics';
-import { registerOrderRoutes } from './ingress-order-routes';
+import { registerOrderRoutes } from './order-routes';
 import { registerApiDocs } from './openapi';
-import { registerReturnRoutes } from './ingress-return-routes';
-import { registerWebhookRoute } from './ingress-webhook-route';
-import { type PayoutService } from './payout-service';
+import { registerReturnRoutes } from './return-page/return-routes';
+import { registerWebhookRoute } from './webhooks/webhook-route';
+import { type PayoutService } from '../payouts/payout-service';
 import {
   createRateLimitCounter,
   DEFAULT_RATE_LIMIT,
   TokenBuckets,
   type RateLimitSettings,
 } from './rate-limit';
-import { RecentEventIds } from './recent-event-ids';
-import { TemporalUnavailableError } from './temporal-errors';
+import { RecentEventIds } from './webhooks/recent-event-ids';
+import { TemporalUnavailableError } from '../payouts/temporal-errors';
 
 /**
  * The thin HTTP edge (DESIGN.md §4): the order API, Fintecture's webhooks, the payee's redirect, health and

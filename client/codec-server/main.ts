@@ -1,11 +1,11 @@
 import { type z } from 'zod';
-import { loadPayloadKeys } from '../common/codec-config';
-import { ConfigError } from '../common/config-error';
-import { parseEnv } from '../common/env-schema';
-import { AesGcmPayloadCodec } from '../common/payload-codec';
-import { createCodecServer } from './codec-server';
-import { codecServerEnv } from './codec-server-config';
-import { createJsonLogger } from './logger';
+import { loadPayloadKeys } from '../../common/codec-config';
+import { ConfigError } from '../../common/config-error';
+import { parseEnv } from '../../common/env-schema';
+import { AesGcmPayloadCodec } from '../../common/payload-codec';
+import { createCodecServer } from './server';
+import { codecServerEnv } from './config';
+import { createJsonLogger } from '../logger';
 
 /** `npm run codec-server`: lets authorised operators read encrypted payloads in the Web UI and the CLI. */
 async function main(): Promise<void> {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { CODEC_ENV_KEYS } from '../common/codec-config';
-import { integer, optionalString, requiredString } from '../common/env-schema';
+import { CODEC_ENV_KEYS } from '../../common/codec-config';
+import { integer, optionalString, requiredString } from '../../common/env-schema';
 
 /** The codec server's own settings; its keys come from PAYLOAD_CODEC_* like every other process. */
 export const codecServerEnv = z.object({

@@ -7,7 +7,7 @@ import {
   randomUUID,
   type KeyObject,
 } from 'node:crypto';
-import { constantTimeEqual } from './constant-time';
+import { constantTimeEqual } from '../constant-time';
 
 /**
  * Verifies a Fintecture webhook (fintecture-api.md §7). Fintecture's "signature" is an ENCRYPTION of the

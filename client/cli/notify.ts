@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { loadOrderWebhookConfig, postOrderEvent } from '../common/order-webhooks';
-import type { PayoutStatusView } from '../workflows/messages';
+import { loadOrderWebhookConfig, postOrderEvent } from '../../common/order-webhooks';
+import type { PayoutStatusView } from '../../workflows/messages';
 
 /**
  * `payouts notify ORDER_ID [--all]`: re-sends a payout's outcome events to the order system, as the worker

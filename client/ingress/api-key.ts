@@ -1,5 +1,5 @@
 import { constantTimeEqual } from './constant-time';
-import { type Secret } from '../common/secret';
+import { type Secret } from '../../common/secret';
 
 /** True when `Authorization: Bearer <key>` carries the expected key (compared in constant time). */
 export function hasValidBearerKey(authorization: string | undefined, expected: Secret<string>): boolean {

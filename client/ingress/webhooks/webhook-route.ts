@@ -1,10 +1,10 @@
 import { type FastifyInstance } from 'fastify';
-import { type PayoutEvent } from '../workflows/messages';
-import { codeOrUndefined, orderIdFromState } from './event-fields';
-import { type IngressContext } from './ingress';
-import { errorFields } from './logger';
-import { type SignalOutcome } from './payout-service';
-import { TemporalUnavailableError } from './temporal-errors';
+import { type PayoutEvent } from '../../../workflows/messages';
+import { codeOrUndefined, orderIdFromState } from '../event-fields';
+import { type IngressContext } from '../server';
+import { errorFields } from '../../logger';
+import { type SignalOutcome } from '../../payouts/payout-service';
+import { TemporalUnavailableError } from '../../payouts/temporal-errors';
 import {
   headersFromRawHeaders,
   verifyFintectureWebhook,

@@ -1,4 +1,4 @@
-import { runCli } from './cli-commands';
+import { runCli } from './commands';
 
 /** Entry point: `npm run payouts -- <command> …` (see USAGE in cli-commands.ts). */
 runCli(process.argv.slice(2), {

@@ -2,13 +2,13 @@ import fastifySwagger, { type StaticDocumentSpec } from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { MAX_COMMUNICATION_LENGTH, ORDER_ID_PATTERN, PayoutRequestSchema } from '../domain/payout-request';
-import { ORDER_EVENT_TYPES } from '../domain/order-events';
-import { SESSION_STATUSES, TRANSFER_STATES } from '../domain/payout-snapshot';
-import { CancelBodySchema } from './ingress-order-routes';
-import { RETURN_PATH, RETURN_STATUS_PATH } from './ingress-return-routes';
-import { RETURN_PAGE_STATES } from './return-state';
-import { type progressAnswer, type startAnswer, type statusAnswer } from './payout-answers';
+import { MAX_COMMUNICATION_LENGTH, ORDER_ID_PATTERN, PayoutRequestSchema } from '../../domain/payout-request';
+import { ORDER_EVENT_TYPES } from '../../domain/order-events';
+import { SESSION_STATUSES, TRANSFER_STATES } from '../../domain/payout-snapshot';
+import { CancelBodySchema } from './order-routes';
+import { RETURN_PATH, RETURN_STATUS_PATH } from './return-page/return-routes';
+import { RETURN_PAGE_STATES } from './return-page/return-state';
+import { type progressAnswer, type startAnswer, type statusAnswer } from '../payouts/payout-answers';
 
 /**
  * The order API's contract (issue 11): an OpenAPI 3.1 document built from the zod schemas that validate the

@@ -1,5 +1,5 @@
-import { type SessionStatus, type TransferState } from '../domain/payout-snapshot';
-import { type PayoutOutcome, type PayoutPhase } from '../workflows/messages';
+import { type SessionStatus, type TransferState } from '../../../domain/payout-snapshot';
+import { type PayoutOutcome, type PayoutPhase } from '../../../workflows/messages';
 
 /**
  * Where a payout stands, as the payee's return page tells it. Pure: from the workflow's status view and

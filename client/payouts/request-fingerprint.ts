@@ -1,6 +1,6 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import { type PayoutRequest } from '../domain/payout-request';
-import { type PayloadKeys } from '../common/payload-codec';
+import { type PayoutRequest } from '../../domain/payout-request';
+import { type PayloadKeys } from '../../common/payload-codec';
 
 /**
  * A per-field digest of a normalised payout request, kept in the workflow's memo when the payout starts, so

@@ -8,9 +8,9 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
-import { payoutScenarioOf, type PayoutRequest } from '../domain/payout-request';
-import { type PayoutSettings } from '../domain/payout-settings';
-import { type PayloadKeys } from '../common/payload-codec';
+import { payoutScenarioOf, type PayoutRequest } from '../../domain/payout-request';
+import { type PayoutSettings } from '../../domain/payout-settings';
+import { type PayloadKeys } from '../../common/payload-codec';
 import {
   awaitCreatedUpdate,
   cancelUpdate,
@@ -24,7 +24,7 @@ import {
   type PayoutResult,
   type PayoutStatusView,
   type PayoutWorkflowInput,
-} from '../workflows/messages';
+} from '../../workflows/messages';
 import {
   INITIAL_PAYOUT_STATUS,
   PayoutOrderId,
@@ -121,7 +121,7 @@ export interface PayoutServiceOptions {
   settings: PayoutSettings;
   /**
    * The payload codec keys (`ClientConfig.payloadKeys`): the request fingerprint's HMAC key is derived from
-   * them (client/request-fingerprint.ts). Null or omitted: the fixed derivation of `PAYLOAD_CODEC=off`.
+   * them (client/payouts/request-fingerprint.ts). Null or omitted: the fixed derivation of `PAYLOAD_CODEC=off`.
    */
   payloadKeys?: PayloadKeys | null;
   /** How long `startPayout` waits for the creation at Fintecture before answering "pending". */

@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { type DataConverter } from '@temporalio/common';
-import { temporalConnectionOptions, type TemporalConfig } from '../common/temporal-config';
+import { temporalConnectionOptions, type TemporalConfig } from '../../common/temporal-config';
 
 export interface TemporalClientHandle {
   client: Client;

@@ -1,13 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type FastifyInstance, type FastifyReply } from 'fastify';
-import { SESSION_STATUSES } from '../domain/payout-snapshot';
-import { type PayoutEvent, type PayoutStatusView } from '../workflows/messages';
-import { codeOrUndefined, orderIdFromState } from './event-fields';
-import { type IngressContext } from './ingress';
-import { errorFields } from './logger';
-import { progressAnswer } from './payout-answers';
+import { SESSION_STATUSES } from '../../../domain/payout-snapshot';
+import { type PayoutEvent, type PayoutStatusView } from '../../../workflows/messages';
+import { codeOrUndefined, orderIdFromState } from '../event-fields';
+import { type IngressContext } from '../server';
+import { errorFields } from '../../logger';
+import { progressAnswer } from '../../payouts/payout-answers';
 import { pageHeaders, renderMessagePage, renderProgressPage } from './return-page';
-import { TemporalUnavailableError } from './temporal-errors';
+import { TemporalUnavailableError } from '../../payouts/temporal-errors';
 
 export const RETURN_PATH = '/payouts/return';
 export const RETURN_STATUS_PATH = '/payouts/return/status';

@@ -1,4 +1,4 @@
-import { type PayoutStatusView } from '../workflows/messages';
+import { type PayoutStatusView } from '../../../workflows/messages';
 import { isFinalReturnPageState, returnPageState, type ReturnPageState } from './return-state';
 import {
   fill,
