@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { PAYOUT_REFERENCE_ROOM, payoutStateFor } from '../domain/payout-request';
+import { PAYOUT_REFERENCE_ROOM } from '../domain/payout-request';
+import { payoutStateFor } from '../domain/identifiers';
 
 /**
  * Namespaces the digest so another system hashing the same order IDs cannot collide with our references.

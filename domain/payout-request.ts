@@ -142,8 +142,3 @@ export function parsePayoutRequest(input: unknown): PayoutRequestParseResult {
 export function payoutScenarioOf(request: Pick<PayoutRequest, 'beneficiary'>): PayoutScenario {
   return request.beneficiary ? 2 : 1;
 }
-
-/** The `state` sent to Fintecture and echoed on redirects and webhooks; also the workflow ID. */
-export function payoutStateFor(orderId: string): string {
-  return `payout-${orderId}`;
-}

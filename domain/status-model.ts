@@ -1,4 +1,5 @@
 import type { FinalStateSets } from './final-states';
+import type { PayoutOutcome } from './outcomes';
 import {
   UNEXPECTED_SESSION_STATUSES,
   UNEXPECTED_TRANSFER_STATES,
@@ -14,7 +15,7 @@ export interface PayoutProgress {
   transferReason: string | null;
 }
 
-export type PayoutOutcome = 'SETTLED' | 'REJECTED' | 'CANCELLED' | 'EXPIRED' | 'NEEDS_REVIEW';
+export type { PayoutOutcome };
 
 const FINAL_RANK = 9;
 

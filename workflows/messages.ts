@@ -12,13 +12,13 @@ import type {
 } from '../domain/payout-snapshot';
 import type { PayoutSettings } from '../domain/payout-settings';
 import type { OrderNotification } from '../domain/order-events';
+import type { PayoutOutcome } from '../domain/outcomes';
+
+export type { PayoutOutcome };
 
 export const PAYOUT_WORKFLOW_TYPE = 'PayoutWorkflow';
 
-/** One workflow per order: the ID is derived from the order, so a second start finds the first. */
-export function payoutWorkflowId(orderId: string): string {
-  return `payout-${orderId}`;
-}
+export { payoutWorkflowId } from '../domain/identifiers';
 
 export interface PayoutWorkflowInput {
   order: PayoutRequest;
@@ -28,7 +28,6 @@ export interface PayoutWorkflowInput {
   resume?: PayoutCarriedState;
 }
 
-export type PayoutOutcome = 'SETTLED' | 'REJECTED' | 'CANCELLED' | 'EXPIRED' | 'NEEDS_REVIEW';
 export type PayoutPhase = 'creating' | 'waiting' | 'finished';
 export type TimelineSource = 'create' | 'webhook' | 'redirect' | 'poll' | 'operator';
 

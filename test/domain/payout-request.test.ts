@@ -1,9 +1,5 @@
-import {
-  parsePayoutRequest,
-  payoutScenarioOf,
-  payoutStateFor,
-  type PayoutRequestInput,
-} from '../../domain/payout-request';
+import { parsePayoutRequest, payoutScenarioOf, type PayoutRequestInput } from '../../domain/payout-request';
+import { payoutStateFor } from '../../domain/identifiers';
 
 const scenario1: PayoutRequestInput = {
   orderId: '123',

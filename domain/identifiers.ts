@@ -1,0 +1,25 @@
+/**
+ * The identifiers of a payout and the patterns that check them, in one place: the ingress, the CLI, the
+ * activities and the workflow all speak of the same order, workflow, session and event.
+ */
+
+/** One workflow per order: the ID is derived from the order, so a second start finds the first. */
+export function payoutWorkflowId(orderId: string): string {
+  return `payout-${orderId}`;
+}
+
+/** The `state` sent to Fintecture and echoed on redirects and webhooks: the workflow ID itself. */
+export const payoutStateFor = payoutWorkflowId;
+
+/** A Fintecture session ID as it may arrive in a webhook, a redirect or an answer (never trusted further). */
+export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** A webhook's `X-Request-ID`: an opaque token, kept as the event ID. */
+export const EVENT_REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Who asked for a cancel: a role or system name, never a person's name or e-mail. */
+export const REQUESTED_BY_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
+export const REQUESTED_BY_RULE = 'must be 1-64 letters, digits or ._:- (a role or system name)';
+
+/** A value shown to operators or put in a visibility query: a plain token that cannot close quotes. */
+export const SEARCH_VALUE_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
