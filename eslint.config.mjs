@@ -5,6 +5,21 @@ import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
+/** The only packages domain/ may import: each does no I/O (@temporalio/common: the workflow sandbox loads it). */
+const PURE_PACKAGES = ['zod', 'ibantools', '@temporalio/common'];
+/** Folders domain/ must not reach into: they do I/O or wire processes. */
+const PROCESS_FOLDERS = [
+  'activities',
+  'workers',
+  'client',
+  'common',
+  'workflows',
+  'sandbox',
+  'scripts',
+  'bench',
+  'test',
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.data/**', '.tools/**', 'coverage/**', 'jest.config.js'] },
   js.configs.recommended,
@@ -37,6 +52,50 @@ export default tseslint.config(
               message: 'Import activities as types only (proxyActivities<typeof …>).',
             },
             { group: ['ky/**'], message: 'HTTP belongs in activities, not in workflow code.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Domain rules are pure: the same answer wherever they run (workflow, activity, edge). Packages are
+    // allowed one by one, each checked to do no I/O; nothing from the folders that do.
+    files: ['domain/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: `^(?!\\.{1,2}/)(?!(?:${PURE_PACKAGES.join('|')}|@temporalio/workflow)$)`,
+              message: `domain/ is pure: it imports only ${PURE_PACKAGES.join(', ')} and domain/ modules (a package joins that list once checked to do no I/O).`,
+            },
+            {
+              group: ['@temporalio/workflow'],
+              allowTypeImports: true,
+              message: 'domain/ runs outside workflows too: @temporalio/workflow as types only.',
+            },
+            {
+              regex: `^\\.{1,2}/(?:.*/)?(?:${PROCESS_FOLDERS.join('|')})(?:/|$)`,
+              message: 'domain/ imports nothing from the folders that do I/O or wire processes.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The edge talks to Temporal only: activities and the worker run in the worker process.
+    files: ['client/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/activities', '**/activities/**', '**/workers', '**/workers/**'],
+              message: 'client/ (the edge) never imports activities/ or workers/: they run in the worker.',
+            },
           ],
         },
       ],

@@ -12,7 +12,7 @@ export function toActivityFailure(error: unknown): unknown {
     type: error.failureType,
     message: error.message,
     nonRetryable: !error.retryable,
-    details: [error.details()],
+    details: [{ ...error.details(), mayHaveBeenApplied: error.mayHaveBeenApplied }],
     // Temporal ends the retries on a zero delay (a `Retry-After: 0` made a create final): "retry now"
     // becomes the policy's own next interval instead.
     nextRetryDelay:

@@ -22,7 +22,7 @@ export {
   noFintectureMetrics,
   type FintectureCallMetrics,
 } from './fintecture/call-metrics';
-export { loadFintectureConfig, FintectureConfigError, type FintectureConfig } from './fintecture/config';
+export { loadFintectureConfig, type FintectureConfig } from './fintecture/config';
 
 /**
  * The worker's wiring: settings parsed once (fails at start-up naming the bad setting), one client and so

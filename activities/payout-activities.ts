@@ -7,15 +7,13 @@ import {
   type PayoutRequest,
 } from '../domain/payout-request';
 import { sameAmount } from '../domain/money';
+import { type CancelOutcome, type CreatedPayout, type PayoutSnapshot } from '../domain/payout-session';
 import {
-  type CancelOutcome,
-  type CreatedPayout,
   type CreateSessionResult,
   type DuplicateSweepResult,
-  type PayoutScenario,
-  type PayoutSnapshot,
   type SessionIdentification,
-} from '../domain/payout-snapshot';
+} from '../domain/activity-facts';
+import { type PayoutScenario } from '../domain/session-states';
 import { isCancellable } from '../domain/status-model';
 import { type CreatedSession, type FintectureApi, type PaymentRecord } from './fintecture/client';
 import { type FintectureConfig } from './fintecture/config';

@@ -25,6 +25,7 @@ export class PayoutReconciliationInconclusiveError extends TypedActivityError {
   override readonly name = 'PayoutReconciliationInconclusiveError';
   readonly failureType = 'PayoutReconciliationInconclusive';
   readonly retryable = false;
+  override readonly mayHaveBeenApplied = true;
 
   constructor(
     readonly orderId: string,

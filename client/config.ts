@@ -1,12 +1,19 @@
-import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { DEFAULT_PAYOUT_SETTINGS, type PayoutSettings } from '../domain/payout-settings';
-import { SESSION_STATUSES, TRANSFER_STATES } from '../domain/payout-snapshot';
+import { SESSION_STATUSES, TRANSFER_STATES } from '../domain/session-states';
 import { CODEC_ENV_KEYS, loadPayloadKeys } from '../common/codec-config';
 import { ConfigError } from '../common/config-error';
 import { type PayloadKeys } from '../common/payload-codec';
-import { integer, optionalString, parseEnv, requiredString } from '../common/env-schema';
-import { readPem } from '../common/pem';
+import {
+  httpUrl,
+  integer,
+  optional,
+  optionalString,
+  parseEnv,
+  requiredString,
+  rsaPrivateKey,
+} from '../common/env-schema';
 import { Secret } from '../common/secret';
 import {
   checkCertificatePair,
@@ -102,26 +109,9 @@ const ingressShape = {
   INGRESS_API_KEY: requiredString('a string')
     .pipe(z.string().min(16, 'must be at least 16 characters'))
     .transform((value) => new Secret(value)),
-  PUBLIC_BASE_URL: optionalString.pipe(
-    z
-      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-      .transform((value) => value.replace(/\/+$/, ''))
-      .optional(),
-  ),
+  PUBLIC_BASE_URL: optional(httpUrl),
   FINTECTURE_APP_ID: requiredString('a string'),
-  FINTECTURE_PRIVATE_KEY: requiredString('PEM text or a path').transform((value, context) => {
-    try {
-      const key = createPrivateKey(readPem(value));
-      if (key.asymmetricKeyType !== 'rsa') throw new Error('not an RSA key');
-      return new Secret(key);
-    } catch {
-      context.addIssue({
-        code: 'custom',
-        message: 'must be an RSA private key in PEM (its text or the path of a readable file)',
-      });
-      return z.NEVER;
-    }
-  }),
+  FINTECTURE_PRIVATE_KEY: rsaPrivateKey,
   // Future Dates only (clock skew); how old a Date may be is WEBHOOK_MAX_AGE_SECONDS.
   WEBHOOK_DATE_TOLERANCE_SECONDS: integer(1, 3600, 300),
   WEBHOOK_MAX_AGE_SECONDS: integer(60, 7 * 86_400, DEFAULT_WEBHOOK_MAX_AGE_SECONDS),

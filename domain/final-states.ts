@@ -1,4 +1,4 @@
-import { type SessionStatus, type TransferState } from './payout-snapshot';
+import { type SessionStatus, type TransferState } from './session-states';
 
 /**
  * Which statuses end a payout. Configuration, not code: with a Fintecture payment account only `received`

@@ -3,9 +3,16 @@
  * activities and the workflow all speak of the same order, workflow, session and event.
  */
 
+const WORKFLOW_ID_PREFIX = 'payout-';
+
 /** One workflow per order: the ID is derived from the order, so a second start finds the first. */
 export function payoutWorkflowId(orderId: string): string {
-  return `payout-${orderId}`;
+  return `${WORKFLOW_ID_PREFIX}${orderId}`;
+}
+
+/** The order a payout workflow ID names (for a workflow listed without its `PayoutOrderId`). */
+export function orderIdOfWorkflowId(workflowId: string): string {
+  return workflowId.startsWith(WORKFLOW_ID_PREFIX) ? workflowId.slice(WORKFLOW_ID_PREFIX.length) : workflowId;
 }
 
 /** The `state` sent to Fintecture and echoed on redirects and webhooks: the workflow ID itself. */

@@ -1,4 +1,4 @@
-import type { PayoutScenario, TransferState } from './payout-snapshot';
+import type { PayoutScenario, TransferState } from './session-states';
 
 /**
  * The outcome events the order system receives (Standard Webhooks, README "Outcome events"): what they

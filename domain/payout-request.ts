@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isValidBic, isValidIban, normalizeBic, normalizeIban } from './bank-details';
 import { E164_PATTERN } from './phone-number';
-import { type PayoutScenario } from './payout-snapshot';
+import { type PayoutScenario } from './session-states';
 
 /**
  * The order system's payout request (DESIGN.md §4), camelCase. Parsed at the ingress (400 listing every bad

@@ -6,7 +6,7 @@ import {
   type SessionStatus,
   type TransferState,
   type UnrecognisedStates,
-} from './payout-snapshot';
+} from './session-states';
 
 /** Where a payout stands, as far as the workflow has confirmed it with Fintecture. */
 export interface PayoutProgress {

@@ -9,7 +9,7 @@ import type {
   SessionStatus,
   TransferState,
   UnrecognisedStates,
-} from '../domain/payout-snapshot';
+} from '../domain/session-states';
 import type { PayoutSettings } from '../domain/payout-settings';
 import type { OrderNotification } from '../domain/order-events';
 import type { PayoutOutcome } from '../domain/outcomes';

@@ -1,11 +1,8 @@
 import { type Logger } from '@temporalio/common';
 import { type z } from 'zod';
-import {
-  type PayoutSnapshot,
-  type SessionStatus,
-  type TransferState,
-  type UnrecognisedStates,
-} from '../../domain/payout-snapshot';
+import { type SessionStatus, type TransferState, type UnrecognisedStates } from '../../domain/session-states';
+import { type PayoutSnapshot } from '../../domain/payout-session';
+import { SESSION_ID_PATTERN } from '../../domain/identifiers';
 import { type FintectureCallMetrics, noFintectureMetrics } from './call-metrics';
 import { type Clock, systemClock } from './clock';
 import { type FintectureConfig } from './config';
@@ -121,9 +118,6 @@ export interface FintectureClientOptions {
   /** Injected in tests to observe traffic; defaults to the global fetch. */
   fetch?: typeof fetch;
 }
-
-// Fintecture session IDs are 32 hex characters; anything path-unsafe is refused before it reaches a URL.
-const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Fintecture's PIS API as our domain sees it: typed inputs, typed results, typed failures. */
 export class FintectureClient implements FintectureApi {
@@ -420,8 +414,9 @@ function malformed(problems: string[], operation: FintectureOperation, result: H
   });
 }
 
+/** Fintecture's session IDs are 32 hex characters; anything path-unsafe is refused before it reaches a URL. */
 function pathSegment(sessionId: string, operation: FintectureOperation): string {
-  if (!SESSION_ID.test(sessionId)) {
+  if (!SESSION_ID_PATTERN.test(sessionId)) {
     throw new FintectureValidationError(['session_id'], { operation });
   }
   return sessionId;

@@ -1,6 +1,6 @@
-import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { readPem } from '../../common/pem';
+import { type KeyObject } from 'node:crypto';
 import { z } from 'zod';
+import { httpUrl, integer, optional, parseEnv, requiredString, rsaPrivateKey } from '../../common/env-schema';
 import { Secret } from '../../common/secret';
 
 /** Everything the Fintecture client needs, parsed once at start-up (`loadFintectureConfig`). */
@@ -36,62 +36,11 @@ export interface FintectureConfig {
   toString(): string;
 }
 
-export class FintectureConfigError extends Error {
-  /** The environment variables at fault. */
-  readonly settings: string[];
-
-  constructor(problems: { setting: string; message: string }[]) {
-    super(`Invalid Fintecture configuration: ${problems.map((p) => `${p.setting} ${p.message}`).join('; ')}`);
-    this.name = 'FintectureConfigError';
-    this.settings = [...new Set(problems.map((p) => p.setting))];
-  }
-}
-
-// `FOO=` in an env file means "not set", not "set to empty".
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
-
-const required = (what: string) =>
-  z.preprocess(
-    (value) => (value === '' ? undefined : value),
-    z.string({ error: (issue) => (issue.input === undefined ? 'is required' : `must be ${what}`) }).min(1),
-  );
-
-const httpUrl = z
-  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-  .transform((value) => value.replace(/\/+$/, ''));
-
-const integer = (min: number, max: number, fallback: number) =>
-  optional(
-    z.coerce
-      .number({ error: 'must be a number' })
-      .int(`must be a whole number between ${min} and ${max}`)
-      .min(min, `must be at least ${min}`)
-      .max(max, `must be at most ${max}`),
-  ).transform((value) => value ?? fallback);
-
-/** Reads a PEM from the value itself or from the file it names. Never echoes the value: it may be the key. */
-function loadPrivateKey(value: string): KeyObject {
-  const key = createPrivateKey(readPem(value));
-  if (key.asymmetricKeyType !== 'rsa') throw new Error('not an RSA key');
-  return key;
-}
-
 const EnvSchema = z.object({
   FINTECTURE_API_URL: optional(httpUrl).transform((value) => value ?? 'http://127.0.0.1:4010'),
-  FINTECTURE_APP_ID: required('a string'),
-  FINTECTURE_APP_SECRET: required('a string').transform((value) => new Secret(value)),
-  FINTECTURE_PRIVATE_KEY: required('PEM text or a path').transform((value, context) => {
-    try {
-      return new Secret(loadPrivateKey(value));
-    } catch {
-      context.addIssue({
-        code: 'custom',
-        message: 'must be an RSA private key in PEM (the PEM text itself or the path of a readable PEM file)',
-      });
-      return z.NEVER;
-    }
-  }),
+  FINTECTURE_APP_ID: requiredString('a string'),
+  FINTECTURE_APP_SECRET: requiredString('a string').transform((value) => new Secret(value)),
+  FINTECTURE_PRIVATE_KEY: rsaPrivateKey,
   FINTECTURE_SCOPE: optional(
     z.string().regex(/^[A-Za-z_]+(?: [A-Za-z_]+)*$/, 'must be a scope name, e.g. PIS'),
   ).transform((value) => value ?? 'PIS'),
@@ -114,20 +63,11 @@ const EnvSchema = z.object({
 /** Every variable the Fintecture client reads (docker-compose.yml is checked against this list). */
 export const FINTECTURE_ENV_KEYS: readonly string[] = Object.keys(EnvSchema.shape);
 
-/** Parses the settings once, at the edge. Throws `FintectureConfigError` naming every bad setting. */
+/** Parses the settings once, at the edge. Throws `ConfigError` naming every bad variable. */
 export function loadFintectureConfig(
   env: Record<string, string | undefined> = process.env,
 ): FintectureConfig {
-  const result = EnvSchema.safeParse(env);
-  if (!result.success) {
-    throw new FintectureConfigError(
-      result.error.issues.map((issue) => ({
-        setting: String(issue.path[0] ?? 'environment'),
-        message: issue.message,
-      })),
-    );
-  }
-  const settings = result.data;
+  const settings = parseEnv(EnvSchema, env);
   const config: FintectureConfig = {
     apiUrl: settings.FINTECTURE_API_URL,
     appId: settings.FINTECTURE_APP_ID,

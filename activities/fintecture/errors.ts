@@ -27,6 +27,11 @@ export abstract class TypedActivityError extends Error {
   abstract readonly retryable: boolean;
   /** Overrides the retry policy's next delay (`Retry-After`). */
   readonly retryDelayMs: number | undefined = undefined;
+  /**
+   * Whether the request may have been applied although it failed: a fact the workflow acts on (a create
+   * that may have paid is never re-sent), carried in the failure's details as `mayHaveBeenApplied`.
+   */
+  readonly mayHaveBeenApplied: boolean = false;
   /** Safe, structured facts for the failure's `details` (no secrets, no personal data). */
   abstract details(): Record<string, unknown>;
 }
@@ -154,6 +159,7 @@ export class FintectureAmbiguousOutcomeError extends FintectureError {
   readonly failureType = 'FintectureAmbiguousOutcome';
   readonly retryable = true;
   override readonly retryDelayMs: number | undefined;
+  override readonly mayHaveBeenApplied = true;
 
   constructor(
     reason: string,

@@ -4,7 +4,8 @@ import {
   type SessionStatus,
   type TransferState,
   type UnrecognisedStates,
-} from '../../domain/payout-snapshot';
+} from '../../domain/session-states';
+import { SEARCH_VALUE_PATTERN } from '../../domain/identifiers';
 
 /** A status as read, split into what the status model ranks and what it must only show. */
 export interface ClassifiedStates {
@@ -13,11 +14,9 @@ export interface ClassifiedStates {
   unrecognised: UnrecognisedStates | null;
 }
 
-// Kept verbatim for operators, but bounded: it enters workflow history, logs and metric labels.
-const SHOWABLE = /^[A-Za-z0-9_.:-]{1,64}$/;
-
+// Kept verbatim for operators, but bounded: it enters workflow history, logs, metric labels and queries.
 function showable(value: string): string {
-  return SHOWABLE.test(value) ? value : '(unreadable)';
+  return SEARCH_VALUE_PATTERN.test(value) ? value : '(unreadable)';
 }
 
 /**

@@ -7,6 +7,7 @@ import { ratio } from '../lib/stats';
 import { type CeilingInput } from '../engine-ceiling/workflows';
 import { runCeiling } from './ceiling';
 import { runE2e } from './e2e';
+import { payoutWorkflowId } from '../../domain/identifiers';
 
 /**
  * End-to-end payouts against the engine ceiling: the ceiling's shape counted from real payouts, then each
@@ -45,7 +46,7 @@ export async function measureShape(
   if (run.failures) throw new Error(`real payouts failed: ${run.firstFailure}`);
   const shapes = await Promise.all(
     Array.from({ length: samples }, async (_, i) =>
-      historyShape(await historyEvents(stack.payoutClient, `payout-${tag}-shape-${i}`)),
+      historyShape(await historyEvents(stack.payoutClient, payoutWorkflowId(`${tag}-shape-${i}`))),
     ),
   );
   const { input, real } = ceilingShapeOf(shapes);

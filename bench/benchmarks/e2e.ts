@@ -4,6 +4,7 @@ import { benchOrder, postOrder } from '../lib/orders';
 import { PhaseMeter, perItem, type PerItemCost, type PhaseCost } from '../lib/phase-meter';
 import { type Stack } from '../lib/stack';
 import { perSecond, summarize, type LatencySummary } from '../lib/stats';
+import { payoutWorkflowId } from '../../domain/identifiers';
 
 /**
  * End-to-end payouts: scenario-2 orders posted to the ingress (`POST /payouts`, API key), each followed to
@@ -57,13 +58,15 @@ export async function runE2e(
     answers.push(performance.now() - t0);
     try {
       const result = (await stack.payoutClient.withAbortSignal(deadline.signal, () =>
-        stack.payoutClient.workflow.getHandle(`payout-${orderId}`).result(),
+        stack.payoutClient.workflow.getHandle(payoutWorkflowId(orderId)).result(),
       )) as { outcome: string };
       latencies.push(performance.now() - t0);
       outcomes[result.outcome] = (outcomes[result.outcome] ?? 0) + 1;
     } catch (error) {
       deadline.check();
-      fail(`result of payout-${orderId}: ${error instanceof Error ? error.message : String(error)}`);
+      fail(
+        `result of ${payoutWorkflowId(orderId)}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   });
   const elapsedMs = performance.now() - startedAt;

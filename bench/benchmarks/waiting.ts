@@ -6,6 +6,7 @@ import { benchOrder, postOrder } from '../lib/orders';
 import { PhaseMeter, type PhaseCost } from '../lib/phase-meter';
 import { type Stack } from '../lib/stack';
 import { perSecond, round, summarize, type LatencySummary } from '../lib/stats';
+import { payoutWorkflowId } from '../../domain/identifiers';
 
 /**
  * The scale of waiting: scenario-1 payouts (no beneficiary) that wait for a payee who never comes. They are
@@ -119,7 +120,7 @@ export async function measureWaitingWindow(
     sample,
     8,
     deadline,
-    async (payout) => (await historyEvents(stack.payoutClient, `payout-${payout.orderId}`)).length,
+    async (payout) => (await historyEvents(stack.payoutClient, payoutWorkflowId(payout.orderId))).length,
   );
   const slowest = DEFAULT_PAYOUT_SETTINGS.pollDelaysSeconds.at(-1) ?? 3600;
   return {

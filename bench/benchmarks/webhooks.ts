@@ -7,6 +7,7 @@ import { type Stack } from '../lib/stack';
 import { perSecond, summarize, type LatencySummary } from '../lib/stats';
 import { buildWebhook, sessionStatusFields } from '../lib/webhook-builder';
 import { type WaitingPayout } from './waiting';
+import { payoutWorkflowId } from '../../domain/identifiers';
 
 /**
  * Webhook ingress: verified webhooks, made exactly as Fintecture makes them, posted to the ingress for
@@ -107,7 +108,7 @@ export async function runWebhooks(
       async () =>
         wakeTimeAfterSignal(
           stack.payoutClient,
-          await historyEvents(stack.payoutClient, `payout-${target.orderId}`),
+          await historyEvents(stack.payoutClient, payoutWorkflowId(target.orderId)),
           requestId,
         ),
       (value) => value !== null && value.wokeAt !== null,

@@ -1,4 +1,5 @@
 import { constants, createHash, publicEncrypt, randomUUID, type KeyObject } from 'node:crypto';
+import { payoutStateFor } from '../../domain/identifiers';
 
 /**
  * Builds a webhook the way Fintecture sends one (fintecture-api.md §7), written from the documented format
@@ -51,7 +52,7 @@ export function sessionStatusFields(
     session_id: sessionId,
     status,
     provider: 'fintecture',
-    state: `payout-${orderId}`,
+    state: payoutStateFor(orderId),
     event: `payment_session.status.${status}`,
     type: 'RequestForPayout',
     amount: '26.99',

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { REQUESTED_BY_PATTERN, REQUESTED_BY_RULE } from '../../domain/identifiers';
 import { parsePayoutRequest, type FieldIssue } from '../../domain/payout-request';
 import { ConfigError, loadClientConfig, type ClientConfig } from '../config';
 import { formatPayout, formatPayoutList } from './format';
@@ -289,8 +290,8 @@ async function cancel(args: string[], io: CliIo, payouts: ServiceGetter): Promis
   });
   const orderId = onePositional(positionals, 'ORDER_ID');
   const requestedBy = values.by ?? 'cli';
-  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(requestedBy)) {
-    throw new UsageError('--by must be 1-64 letters, digits or ._:- (a role or system name)');
+  if (!REQUESTED_BY_PATTERN.test(requestedBy)) {
+    throw new UsageError(`--by ${REQUESTED_BY_RULE}`);
   }
   const answer = await (await payouts()).cancelPayout(orderId, requestedBy);
   switch (answer.kind) {

@@ -103,7 +103,9 @@ export function createCodecServer(options: CodecServerOptions): Server {
         return send(res, 401, { error: 'unauthorized' }, origin);
       }
       if (req.method !== 'POST' || (action !== 'encode' && action !== 'decode')) {
-        log('codec_refused', { reason: 'route', method: req.method ?? '', path: url.pathname.slice(0, 64) });
+        // Never the path itself: the Web UI may carry the token in it.
+        const route = action === 'encode' || action === 'decode' ? action : 'unknown';
+        log('codec_refused', { reason: 'route', method: req.method ?? '', route });
         return send(res, 404, { error: 'POST /encode or /decode' }, origin);
       }
       const body = await readBody(req, limit);

@@ -1,20 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { type Registry } from 'prom-client';
 import { DEFAULT_MERCHANT_DISPLAY_NAME, type IngressConfig } from '../config';
 import { errorFields, type Logger } from '../logger';
 import { createIngressMetrics, type IngressMetrics } from './metrics';
 import { registerOrderRoutes } from './order-routes';
-import { registerApiDocs } from './openapi';
+import { HEALTH_ROUTE_SCHEMA, METRICS_ROUTE_SCHEMA, registerApiDocs } from './openapi';
 import { registerReturnRoutes } from './return-page/return-routes';
 import { registerWebhookRoute } from './webhooks/webhook-route';
 import { type PayoutService } from '../payouts/payout-service';
 import {
-  createRateLimitCounter,
   DEFAULT_RATE_LIMIT,
-  TokenBuckets,
+  registerRateLimit,
+  TooManyRequestsError,
   type RateLimitSettings,
-} from './rate-limit';
+} from './rate-limiting';
 import { RecentEventIds } from './webhooks/recent-event-ids';
 import { TemporalUnavailableError } from '../payouts/temporal-errors';
 
@@ -41,8 +42,6 @@ export interface IngressDependencies {
 export interface RateLimitOptions extends Partial<RateLimitSettings> {
   /** Which source a request counts against (default: the socket's remote address). */
   key?: (request: FastifyRequest) => string;
-  /** Milliseconds clock of the buckets (default `Date.now`). */
-  nowMs?: () => number;
 }
 
 /** Not rate limited: probes and scrapers. */
@@ -76,29 +75,25 @@ export function buildIngress(deps: IngressDependencies): FastifyInstance {
     merchantDisplayName: deps.config.merchantDisplayName ?? DEFAULT_MERCHANT_DISPLAY_NAME,
   };
   const app = Fastify({
-    logger: false, // our own structured lines, with IDs only
+    // Our own lines (pino behind client/logger.ts), with IDs only: Fastify's would add a request line
+    // beside our http_request line and a 'Server listening' one.
+    logger: false,
     bodyLimit: ORDER_BODY_LIMIT_BYTES,
     genReqId: () => randomUUID(),
     return503OnClosing: true,
   });
+  // Routes validate requests and serialise answers with the zod schemas they declare, which also make the
+  // OpenAPI document: registered first, @fastify/swagger sees every route declared after it.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerApiDocs(app);
 
-  const limits = { ...DEFAULT_RATE_LIMIT, ...deps.config.rateLimit, ...definedOnly(deps.rateLimit) };
-  const buckets = new TokenBuckets(limits, deps.rateLimit?.nowMs);
-  const sourceOf =
-    deps.rateLimit?.key ?? ((request: FastifyRequest) => request.socket.remoteAddress ?? 'unknown');
-  const rateLimited = createRateLimitCounter(deps.registry);
-  app.addHook('onRequest', async (request, reply) => {
-    const path = request.url.split('?', 1)[0] ?? '';
-    if (UNLIMITED_PATHS.has(path)) return;
-    const decision = buckets.take(sourceOf(request));
-    if (decision.allowed) return;
-    const route = request.routeOptions.url ?? 'unmatched';
-    rateLimited.inc({ route });
-    context.logger.warn('rate_limited', { requestId: request.id, route });
-    return reply
-      .code(429)
-      .header('retry-after', String(decision.retryAfterSeconds))
-      .send({ error: 'too_many_requests', retryAfterSeconds: decision.retryAfterSeconds });
+  registerRateLimit(app, {
+    settings: { ...DEFAULT_RATE_LIMIT, ...deps.config.rateLimit, ...definedOnly(deps.rateLimit) },
+    sourceOf: deps.rateLimit?.key ?? ((request: FastifyRequest) => request.socket.remoteAddress ?? 'unknown'),
+    exemptPaths: UNLIMITED_PATHS,
+    registry: deps.registry,
+    logger: context.logger,
   });
 
   app.addHook('onSend', async (request, reply) => {
@@ -122,6 +117,10 @@ export function buildIngress(deps: IngressDependencies): FastifyInstance {
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof TooManyRequestsError) {
+      // Retry-After is already set by the limiter.
+      return reply.code(429).send({ error: 'too_many_requests', retryAfterSeconds: error.retryAfterSeconds });
+    }
     if (error instanceof TemporalUnavailableError) {
       context.logger.warn('temporal_unavailable', { requestId: request.id, ...errorFields(error) });
       return reply.code(503).header('retry-after', '5').send({ error: 'temporarily_unavailable' });
@@ -139,20 +138,23 @@ export function buildIngress(deps: IngressDependencies): FastifyInstance {
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not_found' }));
 
-  app.get('/healthz', async (_request, reply) => {
-    const reachable = await context.payouts.isTemporalReachable();
-    return reply
-      .code(reachable ? 200 : 503)
-      .send({ status: reachable ? 'ok' : 'unavailable', temporal: reachable ? 'reachable' : 'unreachable' });
+  // In a plugin, like every route: declared once @fastify/swagger is there to document them.
+  void app.register(async (platform) => {
+    platform.get('/healthz', { schema: HEALTH_ROUTE_SCHEMA }, async (_request, reply) => {
+      const reachable = await context.payouts.isTemporalReachable();
+      return reply.code(reachable ? 200 : 503).send({
+        status: reachable ? 'ok' : 'unavailable',
+        temporal: reachable ? 'reachable' : 'unreachable',
+      });
+    });
+    platform.get('/metrics', { schema: METRICS_ROUTE_SCHEMA }, async (_request, reply) =>
+      reply.header('content-type', deps.registry.contentType).send(await deps.registry.metrics()),
+    );
   });
-  app.get('/metrics', async (_request, reply) =>
-    reply.header('content-type', deps.registry.contentType).send(await deps.registry.metrics()),
-  );
 
   registerReturnRoutes(app, context);
   registerOrderRoutes(app, context);
   registerWebhookRoute(app, context);
-  registerApiDocs(app);
   return app;
 }
 

@@ -8,6 +8,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
+import { orderIdOfWorkflowId, payoutWorkflowId } from '../../domain/identifiers';
 import { payoutScenarioOf, type PayoutRequest } from '../../domain/payout-request';
 import { type PayoutSettings } from '../../domain/payout-settings';
 import { type PayloadKeys } from '../../common/payload-codec';
@@ -17,7 +18,6 @@ import {
   initialPayoutView,
   PAYOUT_WORKFLOW_TYPE,
   payoutEventSignal,
-  payoutWorkflowId,
   statusQuery,
   type CancelResult,
   type PayoutEvent,
@@ -35,7 +35,7 @@ import {
   scenarioFromLabel,
   scenarioLabel,
   SEARCH_VALUE_PATTERN,
-} from './search-attributes';
+} from '../../domain/search-attributes';
 import { isTemporalUnavailable, TemporalUnavailableError } from './temporal-errors';
 import {
   compareWithFingerprint,
@@ -144,6 +144,24 @@ export class InvalidStatusFilterError extends Error {
 /** Marks a workflow as started by one particular call: compared after update-with-start. */
 const START_TOKEN_MEMO = 'payoutStartToken';
 
+/**
+ * Why update-with-start did not give the created payout:
+ * - `workflow_closed`: the order's workflow is closed (REJECT_DUPLICATE): its last status is the answer;
+ * - `no_answer`: Temporal is down, or the creation is taking long: answered "pending" when it is the latter;
+ * - `update_failed`: the update failed but the workflow exists: its status view tells what happened;
+ * - `unexpected`: anything else, passed on.
+ */
+type FailedStart = 'workflow_closed' | 'no_answer' | 'update_failed' | 'unexpected';
+
+function classifyFailedStart(error: unknown): FailedStart {
+  if (error instanceof WorkflowExecutionAlreadyStartedError) return 'workflow_closed';
+  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isTemporalUnavailable(error)) {
+    return 'no_answer';
+  }
+  if (error instanceof WorkflowUpdateFailedError) return 'update_failed';
+  return 'unexpected';
+}
+
 export function createPayoutService(options: PayoutServiceOptions): PayoutService {
   const { client, taskQueue, settings } = options;
   const startTimeoutMs = options.startTimeoutMs ?? 20_000;
@@ -234,13 +252,11 @@ export function createPayoutService(options: PayoutServiceOptions): PayoutServic
     }
   }
 
-  async function startPayout(request: PayoutRequest): Promise<StartPayoutResult> {
-    const workflowId = payoutWorkflowId(request.orderId);
-    const scenario = payoutScenarioOf(request);
-    const startToken = randomUUID();
+  /** The order's workflow, started if it has none, with this call's token and request fingerprint. */
+  function startOperation(request: PayoutRequest, startToken: string) {
     const input: PayoutWorkflowInput = { order: request, settings };
-    const operation = new WithStartWorkflowOperation(PAYOUT_WORKFLOW_TYPE, {
-      workflowId,
+    return new WithStartWorkflowOperation(PAYOUT_WORKFLOW_TYPE, {
+      workflowId: payoutWorkflowId(request.orderId),
       taskQueue,
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
@@ -248,7 +264,7 @@ export function createPayoutService(options: PayoutServiceOptions): PayoutServic
       // Visible in the Web UI from the first moment; the workflow upserts them as the payout moves.
       typedSearchAttributes: [
         { key: PayoutOrderId, value: request.orderId },
-        { key: PayoutScenario, value: scenarioLabel(scenario) },
+        { key: PayoutScenario, value: scenarioLabel(payoutScenarioOf(request)) },
         { key: PayoutStatus, value: INITIAL_PAYOUT_STATUS },
       ],
       memo: {
@@ -260,43 +276,51 @@ export function createPayoutService(options: PayoutServiceOptions): PayoutServic
         [REQUEST_FINGERPRINT_MEMO]: fingerprintRequest(request, keyring),
       },
     });
-    const handle = client.workflow.getHandle(workflowId);
+  }
 
+  /**
+   * Starts the order's workflow (or finds it) and waits until the payout is created at Fintecture. When
+   * that wait fails, the workflow's state as it stands is the answer (`answerFailedStart`).
+   */
+  async function startPayout(request: PayoutRequest): Promise<StartPayoutResult> {
+    const startToken = randomUUID();
+    const startWorkflowOperation = startOperation(request, startToken);
+    const handle = handleFor(request.orderId);
     try {
       const status = await client.withDeadline(Date.now() + startTimeoutMs, () =>
-        client.workflow.executeUpdateWithStart(awaitCreatedUpdate, { startWorkflowOperation: operation }),
+        client.workflow.executeUpdateWithStart(awaitCreatedUpdate, { startWorkflowOperation }),
       );
       return { ...checkRequest(request, await describeOrNull(handle), startToken), pending: false, status };
     } catch (error) {
+      // A different request is the answer itself; anything else (the describe above included) is
+      // answered from the workflow's state.
       if (error instanceof OrderConflictError) throw error;
-      if (error instanceof WorkflowExecutionAlreadyStartedError) {
-        // REJECT_DUPLICATE and the order's workflow is closed: its last status is the answer.
-        const description = await describeOrNull(handle);
-        if (!description) throw error;
-        const check = checkRequest(request, description, startToken);
-        return { ...check, pending: false, status: await viewOf(request.orderId, handle, description) };
-      }
-      if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isTemporalUnavailable(error)) {
-        // Either Temporal is down (describe says so below) or the creation is taking long: the workflow
-        // holds the request durably and goes on; the caller asks again later.
-        const description = await describeOrNull(handle);
-        if (!description) throw new TemporalUnavailableError('start', { cause: error });
-        const check = checkRequest(request, description, startToken);
-        const status = await temporalCall('query', 2_000, () => handle.query(statusQuery)).catch(() =>
-          initialPayoutView(request.orderId, workflowId, scenario),
-        );
-        return { ...check, pending: status.phase === 'creating', status };
-      }
-      if (error instanceof WorkflowUpdateFailedError) {
-        // The update failed but the workflow exists: its status view tells what happened.
-        const description = await describeOrNull(handle);
-        if (description) {
-          const check = checkRequest(request, description, startToken);
-          return { ...check, pending: false, status: await viewOf(request.orderId, handle, description) };
-        }
-      }
-      throw error;
+      return answerFailedStart(request, handle, startToken, error);
     }
+  }
+
+  async function answerFailedStart(
+    request: PayoutRequest,
+    handle: WorkflowHandle,
+    startToken: string,
+    error: unknown,
+  ): Promise<StartPayoutResult> {
+    const failure = classifyFailedStart(error);
+    if (failure === 'unexpected') throw error;
+    const description = await describeOrNull(handle);
+    if (!description) {
+      // No workflow to answer from: Temporal is down when it did not answer, else the error stands.
+      throw failure === 'no_answer' ? new TemporalUnavailableError('start', { cause: error }) : error;
+    }
+    const check = checkRequest(request, description, startToken);
+    if (failure === 'no_answer') {
+      // The workflow holds the request durably and goes on; the caller asks again later.
+      const status = await temporalCall('query', 2_000, () => handle.query(statusQuery)).catch(() =>
+        initialPayoutView(request.orderId, handle.workflowId, payoutScenarioOf(request)),
+      );
+      return { ...check, pending: status.phase === 'creating', status };
+    }
+    return { ...check, pending: false, status: await viewOf(request.orderId, handle, description) };
   }
 
   async function cancelPayout(orderId: string, requestedBy: string): Promise<CancelPayoutResult> {
@@ -347,7 +371,7 @@ export function createPayoutService(options: PayoutServiceOptions): PayoutServic
       })) {
         const attributes = execution.typedSearchAttributes;
         payouts.push({
-          orderId: attributes.get(PayoutOrderId) ?? execution.workflowId.replace(/^payout-/, ''),
+          orderId: attributes.get(PayoutOrderId) ?? orderIdOfWorkflowId(execution.workflowId),
           workflowId: execution.workflowId,
           status: attributes.get(PayoutStatus) ?? null,
           scenario: scenarioFromLabel(attributes.get(PayoutScenario)),

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
-import { FintectureConfigError, loadFintectureConfig } from '../../activities/fintecture/config';
+import { loadFintectureConfig } from '../../activities/fintecture/config';
+import { ConfigError } from '../../common/config-error';
 import { pemFragments } from './harness';
 
 const pkcs1 = generateKeyPairSync('rsa', {
@@ -28,11 +29,11 @@ const valid = {
   PUBLIC_BASE_URL: 'https://payouts.shop.example/',
 };
 
-function configError(env: Record<string, string | undefined>): FintectureConfigError {
+function configError(env: Record<string, string | undefined>): ConfigError {
   try {
     loadFintectureConfig(env);
   } catch (error) {
-    if (error instanceof FintectureConfigError) return error;
+    if (error instanceof ConfigError) return error;
     throw error;
   }
   throw new Error('expected the configuration to be refused');
@@ -74,13 +75,20 @@ describe('Fintecture configuration', () => {
 
   it('names every missing setting at once (an empty value counts as missing)', () => {
     const error = configError({ FINTECTURE_APP_ID: '', PUBLIC_BASE_URL: valid.PUBLIC_BASE_URL });
-    expect(error.settings.sort()).toEqual([
+    expect(error.variables.sort()).toEqual([
       'FINTECTURE_APP_ID',
       'FINTECTURE_APP_SECRET',
       'FINTECTURE_PRIVATE_KEY',
     ]);
     expect(error.message).toContain('FINTECTURE_APP_ID is required');
-    expect(error.name).toBe('FintectureConfigError');
+    expect(error.name).toBe('ConfigError');
+  });
+
+  it('takes a blank value for unset, as every process does', () => {
+    expect(configError({ ...valid, FINTECTURE_APP_ID: '  ' }).variables).toEqual(['FINTECTURE_APP_ID']);
+    expect(loadFintectureConfig({ ...valid, FINTECTURE_REQUEST_TIMEOUT_MS: ' ' }).requestTimeoutMs).toBe(
+      15_000,
+    );
   });
 
   it.each([
@@ -93,7 +101,7 @@ describe('Fintecture configuration', () => {
     ['FINTECTURE_REQUEST_TIMEOUT_MS', '0'],
     ['FINTECTURE_RECONCILE_PAGE_SIZE', '500'],
   ])('names %s when it is malformed (%j)', (setting, value) => {
-    expect(configError({ ...valid, [setting]: value }).settings).toEqual([setting]);
+    expect(configError({ ...valid, [setting]: value }).variables).toEqual([setting]);
   });
 
   it('refuses a private key that is not one, without echoing what it was given', () => {
@@ -101,7 +109,7 @@ describe('Fintecture configuration', () => {
     const notAKey = readFileSync(path.join(__dirname, '../fixtures/not-a-private-key.pem'), 'utf8');
     for (const value of [notAKey, '/nonexistent/key.pem']) {
       const error = configError({ ...valid, FINTECTURE_PRIVATE_KEY: value });
-      expect(error.settings).toEqual(['FINTECTURE_PRIVATE_KEY']);
+      expect(error.variables).toEqual(['FINTECTURE_PRIVATE_KEY']);
       expect(error.message).not.toContain(value);
       expect(error.message).not.toContain('bm90IGEga2V5');
     }

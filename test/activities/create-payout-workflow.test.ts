@@ -9,7 +9,8 @@ import {
 } from '@temporalio/worker';
 import { carriesReference, payoutReferencesFor } from '../../activities/payout-references';
 import { type PayoutRequestInput } from '../../domain/payout-request';
-import { type CreatedPayout, type CreateSessionResult } from '../../domain/payout-snapshot';
+import { type CreatedPayout } from '../../domain/payout-session';
+import { type CreateSessionResult } from '../../domain/activity-facts';
 import { testDataConverter } from '../support/codec';
 import { connectTestClient, testNamespace, testTemporalAddress, uniqueId } from '../support/temporal';
 import {

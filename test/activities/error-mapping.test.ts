@@ -129,7 +129,12 @@ describe('mapping Fintecture answers to typed failures', () => {
     const failure = failureOf(new PayoutReconciliationInconclusiveError('order-1', 4));
     expect(failure.type).toBe('PayoutReconciliationInconclusive');
     expect(failure.nonRetryable).toBe(true);
-    expect(failure.details?.[0]).toEqual({ orderId: 'order-1', pagesRead: 4, sessionIds: [] });
+    expect(failure.details?.[0]).toEqual({
+      orderId: 'order-1',
+      pagesRead: 4,
+      sessionIds: [],
+      mayHaveBeenApplied: true,
+    });
     // Several sessions with the order's reference (legacy contract): named, not "0 pages read".
     const several = failureOf(new PayoutReconciliationInconclusiveError('order-1', 0, ['s1', 's2']));
     expect(several.message).toContain(

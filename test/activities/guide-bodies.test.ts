@@ -7,10 +7,8 @@ import {
   type FintectureCallMetrics,
 } from '../../activities';
 import { payoutReferencesFor } from '../../activities/payout-references';
-import {
-  verifyFintectureWebhook,
-  signWebhookForTests,
-} from '../../client/ingress/webhooks/webhook-verification';
+import { verifyFintectureWebhook } from '../../client/ingress/webhooks/webhook-verification';
+import { signFintectureWebhook } from '../support/fintecture-webhook-signer';
 import { RecordingLogger } from './harness';
 
 /**
@@ -249,7 +247,7 @@ describe('the guide’s own answers', () => {
 
   it('the webhook body and the guide’s signed-header list pass the verifier', () => {
     const now = new Date();
-    const headers = signWebhookForTests({ body: GUIDE_WEBHOOK_BODY, appId: 'app-1', publicKey, date: now });
+    const headers = signFintectureWebhook({ body: GUIDE_WEBHOOK_BODY, appId: 'app-1', publicKey, date: now });
     expect(headers.signature).toContain('headers="date digest x-request-id"');
     const verified = verifyFintectureWebhook({
       rawBody: Buffer.from(GUIDE_WEBHOOK_BODY),

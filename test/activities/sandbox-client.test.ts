@@ -7,7 +7,8 @@ import {
   payoutReferencesFor,
 } from '../../activities/payout-references';
 import { type PayoutRequestInput } from '../../domain/payout-request';
-import { type CreatedPayout, type CreateSessionResult } from '../../domain/payout-snapshot';
+import { type CreatedPayout } from '../../domain/payout-session';
+import { type CreateSessionResult } from '../../domain/activity-facts';
 import { uniqueId } from '../support/temporal';
 import { eventually } from '../support/wait';
 import {

@@ -2,7 +2,8 @@ import { CancelledFailure } from '@temporalio/common';
 import { FintectureClient } from '../../activities/fintecture/client';
 import { createPayoutActivities } from '../../activities/payout-activities';
 import { carriesReference, payoutReferencesFor } from '../../activities/payout-references';
-import { type CreatedPayout, type CreateSessionResult } from '../../domain/payout-snapshot';
+import { type CreatedPayout } from '../../domain/payout-session';
+import { type CreateSessionResult } from '../../domain/activity-facts';
 import { uniqueId } from '../support/temporal';
 import {
   expectApplicationFailure,

@@ -93,3 +93,27 @@ describe('the codec server', () => {
     expect((await post('/decode', { nope: 1 }, { authorization: `Bearer ${TOKEN}` })).status).toBe(400);
   });
 });
+
+describe('the codec server log', () => {
+  it('never writes the token, also when the token travels in the path of a refused route', async () => {
+    const lines: string[] = [];
+    const logged = createCodecServer({
+      codec,
+      token: TOKEN,
+      allowedOrigin: UI,
+      log: (event, fields) => lines.push(JSON.stringify({ event, ...fields })),
+    });
+    await new Promise<void>((resolve) => logged.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(logged.address() as AddressInfo).port}`;
+    try {
+      expect((await fetch(`${url}/${TOKEN}/decode`, { headers: { origin: UI } })).status).toBe(404);
+      expect((await fetch(`${url}/${TOKEN}/other`, { method: 'POST', headers: { origin: UI } })).status).toBe(
+        404,
+      );
+    } finally {
+      await new Promise((resolve) => logged.close(resolve));
+    }
+    expect(lines.filter((line) => line.includes('"reason":"route"'))).toHaveLength(2);
+    expect(lines.join('\n')).not.toContain(TOKEN);
+  });
+});

@@ -1,7 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { type Client, type Connection } from '@temporalio/client';
 import { createPayoutService, type PayoutService } from '../../client/payouts/payout-service';
-import { signWebhookForTests } from '../../client/ingress/webhooks/webhook-verification';
+import { signFintectureWebhook } from '../support/fintecture-webhook-signer';
 import { DEFAULT_PAYOUT_SETTINGS } from '../../domain/payout-settings';
 import { payoutWorkflowId } from '../../workflows/messages';
 import { receivedEventsQuery } from './fixtures/contract-payout-workflow';
@@ -61,7 +61,7 @@ const received = (orderId: string) =>
 
 function webhook(orderId: string, fields: Record<string, string>, requestId?: string) {
   const body = new URLSearchParams({ state: `payout-${orderId}`, ...fields }).toString();
-  const headers = signWebhookForTests({
+  const headers = signFintectureWebhook({
     body,
     appId: TEST_APP_ID,
     publicKey: webhookKeys().publicKey,

@@ -2,10 +2,7 @@ import { type Client, type Connection } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { createPayoutService, type PayoutService } from '../../client/payouts/payout-service';
 import { DEFAULT_WEBHOOK_MAX_AGE_SECONDS } from '../../client/config';
-import {
-  signWebhookForTests,
-  type SignWebhookForTestsInput,
-} from '../../client/ingress/webhooks/webhook-verification';
+import { signFintectureWebhook, type SignFintectureWebhookInput } from '../support/fintecture-webhook-signer';
 import { DEFAULT_PAYOUT_SETTINGS } from '../../domain/payout-settings';
 import { payoutWorkflowId } from '../../workflows/messages';
 import {
@@ -263,12 +260,12 @@ describe('POST /webhooks/fintecture at the edge', () => {
   const sign = (
     body: string,
     extra: Partial<
-      Pick<SignWebhookForTestsInput, 'date' | 'requestId' | 'signedHeaders' | 'request'> & {
+      Pick<SignFintectureWebhookInput, 'date' | 'requestId' | 'signedHeaders' | 'request'> & {
         publicKey: string;
       }
     > = {},
   ) =>
-    signWebhookForTests({
+    signFintectureWebhook({
       body,
       appId: TEST_APP_ID,
       publicKey: extra.publicKey ?? webhookKeys().publicKey,
@@ -408,7 +405,7 @@ describe('oversize webhooks and internal failures', () => {
     const answer = await http(`${ingress.baseUrl}/webhooks/fintecture`, {
       method: 'POST',
       apiKey: null,
-      headers: signWebhookForTests({ body, appId: TEST_APP_ID, publicKey: webhookKeys().publicKey }),
+      headers: signFintectureWebhook({ body, appId: TEST_APP_ID, publicKey: webhookKeys().publicKey }),
       body,
     });
     expect(answer.status).toBe(413);

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { type OutgoingHttpHeaders } from 'node:http';
 import { DEFAULT_WEBHOOK_MAX_AGE_SECONDS } from '../../client/config';
 import { createPayoutService } from '../../client/payouts/payout-service';
-import { signWebhookForTests } from '../../client/ingress/webhooks/webhook-verification';
+import { signFintectureWebhook } from '../support/fintecture-webhook-signer';
 import { parsePayoutRequest } from '../../domain/payout-request';
 import { DEFAULT_PAYOUT_SETTINGS } from '../../domain/payout-settings';
 import { payoutWorkflowId } from '../../workflows/messages';
@@ -325,7 +325,7 @@ describe('POST /webhooks/fintecture with hostile input', () => {
             : how === 'future'
               ? new Date(now + (60 + skewSeconds) * 1000)
               : undefined;
-        const signed = signWebhookForTests({
+        const signed = signFintectureWebhook({
           body: text,
           appId: how === 'key-id' ? `${TEST_APP_ID}-other` : TEST_APP_ID,
           publicKey: webhookKeys().publicKey,
@@ -387,7 +387,7 @@ describe('POST /webhooks/fintecture with hostile input', () => {
       fc.asyncProperty(fields, fields, async (first, second) => {
         const before = (await received()).length;
         const original = formBody({ status: 'payment_created', transfer_state: 'initiated' });
-        const signed = signWebhookForTests({
+        const signed = signFintectureWebhook({
           body: original,
           appId: TEST_APP_ID,
           publicKey: webhookKeys().publicKey,
@@ -399,7 +399,7 @@ describe('POST /webhooks/fintecture with hostile input', () => {
           // Replayed bytes under the original signature, and a fresh signature over new bytes with the same ID.
           const tampered = await rawPost(webhookUrl(), signed, replay);
           expect(tampered.status).toBe(401);
-          const resigned = signWebhookForTests({
+          const resigned = signFintectureWebhook({
             body: replay,
             appId: TEST_APP_ID,
             publicKey: webhookKeys().publicKey,

@@ -5,7 +5,7 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Browser } from 'playwright-core';
 import { createPayoutService } from '../../client/payouts/payout-service';
 import { returnPageTexts } from '../../client/ingress/return-page/return-texts';
-import { signWebhookForTests } from '../../client/ingress/webhooks/webhook-verification';
+import { signFintectureWebhook } from '../support/fintecture-webhook-signer';
 import { type PayoutSettings } from '../../domain/payout-settings';
 import { freePort } from '../../scripts/temporal-dev-server';
 import { payoutWorkflowId } from '../../workflows/messages';
@@ -175,7 +175,7 @@ describe('webhooks move the payout', () => {
       method: 'POST',
       apiKey: null,
       body: lie,
-      headers: signWebhookForTests({
+      headers: signFintectureWebhook({
         body: lie,
         appId: stack.sandbox.appId,
         publicKey: webhookKeys().publicKey,
@@ -191,7 +191,7 @@ describe('webhooks move the payout', () => {
       method: 'POST',
       apiKey: null,
       body: lie,
-      headers: signWebhookForTests({ body: lie, appId: stack.sandbox.appId, publicKey: merchantPublicKey }),
+      headers: signFintectureWebhook({ body: lie, appId: stack.sandbox.appId, publicKey: merchantPublicKey }),
     });
     expect(wellSigned.json).toEqual({ received: true, outcome: 'signalled' });
     expect(await signalCount(body.orderId)).toBe(signalsBefore + 1);

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { createPayoutService } from '../../client/payouts/payout-service';
-import { signWebhookForTests } from '../../client/ingress/webhooks/webhook-verification';
+import { signFintectureWebhook } from '../support/fintecture-webhook-signer';
 import { DEFAULT_PAYOUT_SETTINGS } from '../../domain/payout-settings';
 import {
   http,
@@ -61,7 +61,7 @@ it('a genuine webhook is answered 503 every time it is delivered: nothing was ac
     status: 'payment_created',
     state: `payout-${uniqueId('order')}`,
   }).toString();
-  const headers = signWebhookForTests({ body, appId: TEST_APP_ID, publicKey: webhookKeys().publicKey });
+  const headers = signFintectureWebhook({ body, appId: TEST_APP_ID, publicKey: webhookKeys().publicKey });
   for (let attempt = 0; attempt < 2; attempt += 1) {
     const answer = await http(`${ingress.baseUrl}/webhooks/fintecture`, {
       method: 'POST',

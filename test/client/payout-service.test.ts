@@ -4,7 +4,7 @@ import {
   InvalidStatusFilterError,
   type PayoutService,
 } from '../../client/payouts/payout-service';
-import { PayoutOrderId, PayoutScenario, PayoutStatus } from '../../client/payouts/search-attributes';
+import { PayoutOrderId, PayoutScenario, PayoutStatus } from '../../domain/search-attributes';
 import { DEFAULT_PAYOUT_SETTINGS } from '../../domain/payout-settings';
 import { type PayoutRequest } from '../../domain/payout-request';
 import { payoutWorkflowId, type PayoutEvent } from '../../workflows/messages';

@@ -7,7 +7,7 @@ import { type PayoutService } from '../../client/payouts/payout-service';
 import { RETURN_PAGE_STATES, type ReturnPageState } from '../../client/ingress/return-page/return-state';
 import { returnPageTexts, type ReturnPageLanguage } from '../../client/ingress/return-page/return-texts';
 import { type PayoutRequest } from '../../domain/payout-request';
-import { SESSION_STATUSES } from '../../domain/payout-snapshot';
+import { SESSION_STATUSES } from '../../domain/session-states';
 import { initialPayoutView, type PayoutStatusView } from '../../workflows/messages';
 import { launchBrowser } from '../support/browser';
 import { startTestIngress, type TestIngress } from '../support/ingress-harness';

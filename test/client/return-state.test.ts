@@ -6,7 +6,7 @@ import {
   type ReturnStateInput,
 } from '../../client/ingress/return-page/return-state';
 import { returnPageLanguage, returnPageTexts } from '../../client/ingress/return-page/return-texts';
-import { SESSION_STATUSES, TRANSFER_STATES } from '../../domain/payout-snapshot';
+import { SESSION_STATUSES, TRANSFER_STATES } from '../../domain/session-states';
 import { initialPayoutView } from '../../workflows/messages';
 
 const view = (change: Partial<ReturnStateInput> = {}): ReturnStateInput => ({

@@ -2,14 +2,13 @@ import { createHash, createPrivateKey, generateKeyPairSync, randomBytes } from '
 import fc from 'fast-check';
 import {
   headersFromRawHeaders,
-  signWebhookForTests,
   verifyFintectureWebhook,
   WebhookVerificationError,
-  type SignWebhookForTestsInput,
   type WebhookHeaders,
   type WebhookRequestLine,
   type WebhookVerificationFailure,
 } from '../../client/ingress/webhooks/webhook-verification';
+import { signFintectureWebhook, type SignFintectureWebhookInput } from '../support/fintecture-webhook-signer';
 import { requestToken, sdkRequest } from '../support/fintecture-sdk';
 import { TEST_APP_ID, webhookKeys } from '../support/ingress-harness';
 import { linkPayoutBody, payoutQuery, TEST_BIC, TEST_IBAN } from '../support/payout-bodies';
@@ -36,14 +35,14 @@ const BODY =
 
 function signed(
   overrides: Partial<
-    Pick<SignWebhookForTestsInput, 'date' | 'requestId' | 'signedHeaders' | 'request'> & {
+    Pick<SignFintectureWebhookInput, 'date' | 'requestId' | 'signedHeaders' | 'request'> & {
       body: string;
       publicKey: string;
     }
   > = {},
 ) {
   const keys = webhookKeys();
-  return signWebhookForTests({
+  return signFintectureWebhook({
     body: overrides.body ?? BODY,
     appId: TEST_APP_ID,
     publicKey: overrides.publicKey ?? keys.publicKey,

@@ -159,7 +159,9 @@ describe('a workflow change guarded by patched() stays replay-safe', () => {
   it('the variants carry the change (guarded by the patch in one, unguarded in the other)', () => {
     expect(payoutWorkflowVariantSource('patched')).toContain(`__patched(${JSON.stringify(DEMO_PATCH_ID)})`);
     expect(payoutWorkflowVariantSource('unpatched')).not.toContain('__patched(');
-    expect(payoutWorkflowVariantSource('unpatched')).toContain("if (!view.outcome) await look('poll');");
+    expect(payoutWorkflowVariantSource('unpatched')).toContain(
+      "if (!payout.outcome) await look(payout, 'poll');",
+    );
   });
 
   it('with patched(), the changed workflow replays every recorded history', async () => {

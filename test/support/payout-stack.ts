@@ -12,12 +12,7 @@ import {
   type PayoutStatusView,
   type PayoutWorkflowInput,
 } from '../../workflows/messages';
-import {
-  PayoutOrderId,
-  PayoutScenario,
-  PayoutStatus,
-  scenarioLabel,
-} from '../../workflows/search-attributes';
+import { PayoutOrderId, PayoutScenario, PayoutStatus, scenarioLabel } from '../../domain/search-attributes';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { testDataConverter } from './codec';
 import type { OrderWebhookConfig } from '../../common/order-webhooks';

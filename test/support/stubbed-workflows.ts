@@ -2,7 +2,7 @@ import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { type PayoutActivities } from '../../activities';
 import { type PayoutRequest } from '../../domain/payout-request';
 import { DEFAULT_PAYOUT_SETTINGS, type PayoutSettings } from '../../domain/payout-settings';
-import { type CreatedPayout, type PayoutSnapshot } from '../../domain/payout-snapshot';
+import { type CreatedPayout, type PayoutSnapshot } from '../../domain/payout-session';
 import { createPayoutWorker } from '../../workers/payout-worker';
 import { PAYOUT_WORKFLOW_TYPE, payoutWorkflowId } from '../../workflows/messages';
 import { testDataConverter } from './codec';

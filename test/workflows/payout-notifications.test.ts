@@ -6,9 +6,9 @@ import {
 } from '../../activities';
 import { statusAnswer } from '../../client/payouts/payout-answers';
 import { type PayoutSettings } from '../../domain/payout-settings';
-import { type CreateSessionResult } from '../../domain/payout-snapshot';
+import { type CreateSessionResult } from '../../domain/activity-facts';
 import { payoutEventSignal, statusQuery, type PayoutResult } from '../../workflows/messages';
-import { PayoutStatus } from '../../workflows/search-attributes';
+import { PayoutStatus } from '../../domain/search-attributes';
 import { testOrder } from '../support/payout-stack';
 import {
   STUB_SESSION_ID,

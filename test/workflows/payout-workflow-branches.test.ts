@@ -1,13 +1,12 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { type PayoutActivities } from '../../activities';
+import { type CancelOutcome, type PayoutSnapshot } from '../../domain/payout-session';
 import {
-  type CancelOutcome,
   type CreateSessionResult,
   type DuplicateSweepResult,
-  type PayoutSnapshot,
   type SessionIdentification,
-} from '../../domain/payout-snapshot';
+} from '../../domain/activity-facts';
 import {
   cancelUpdate,
   initialPayoutView,
@@ -18,7 +17,7 @@ import {
   type PayoutResult,
   type PayoutWorkflowInput,
 } from '../../workflows/messages';
-import { PayoutStatus } from '../../workflows/search-attributes';
+import { PayoutStatus } from '../../domain/search-attributes';
 import { testOrder } from '../support/payout-stack';
 import { STUB_SETTINGS, stubbedPayoutServer, stubSession, stubSnapshot } from '../support/stubbed-workflows';
 import { eventually } from '../support/wait';

@@ -1,8 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type FastifyInstance, type FastifyReply } from 'fastify';
-import { SESSION_STATUSES } from '../../../domain/payout-snapshot';
+import { type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { SESSION_ID_PATTERN } from '../../../domain/identifiers';
+import { SESSION_STATUSES } from '../../../domain/session-states';
 import { type PayoutEvent, type PayoutStatusView } from '../../../workflows/messages';
 import { codeOrUndefined, orderIdFromState } from '../event-fields';
+import { ANSWER_SCHEMAS, errorAnswer, html, LIMITED_ROUTE_ANSWERS, TEMPORAL_DOWN_ANSWER } from '../openapi';
 import { type IngressContext } from '../server';
 import { errorFields } from '../../logger';
 import { progressAnswer } from '../../payouts/payout-answers';
@@ -12,9 +16,23 @@ import { TemporalUnavailableError } from '../../payouts/temporal-errors';
 export const RETURN_PATH = '/payouts/return';
 export const RETURN_STATUS_PATH = '/payouts/return/status';
 
-const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{8,128}$/;
+const { ProgressAnswer } = ANSWER_SCHEMAS;
 
-type ReturnQuery = Record<string, string | string[] | undefined>;
+/** Fintecture's redirect query. Unsigned: it only names a payout, and `state` must be one of ours. */
+const ReturnQuery = z.object({
+  state: z.string().describe('`payout-<orderId>`, as sent to Fintecture'),
+  session_id: z.string().regex(SESSION_ID_PATTERN).describe("Fintecture's session ID; must be the payout's"),
+  // A hint only, so a repeated or odd one is dropped rather than refused.
+  status: z
+    .string()
+    .optional()
+    .catch(undefined)
+    .describe(
+      'the session status Fintecture reports (a hint only: the workflow reads it again; the page may show ' +
+        '"received, confirming…" until the workflow confirms)',
+    ),
+});
+type ReturnQuery = z.output<typeof ReturnQuery>;
 
 interface CheckedReturn {
   orderId: string;
@@ -31,14 +49,9 @@ export function redirectEventId(rawQuery: string): string {
   return `redirect-${createHash('sha256').update(canonical).digest('hex').slice(0, 40)}`;
 }
 
-function single(query: ReturnQuery, name: string): string | null {
-  const value = query[name];
-  return typeof value === 'string' ? value : null;
-}
-
 /** The redirect's `status` when it is a documented session status: a hint, never a fact. */
 function validHint(query: ReturnQuery): string | null {
-  const status = codeOrUndefined(single(query, 'status'));
+  const status = codeOrUndefined(query.status);
   return status && (SESSION_STATUSES as readonly string[]).includes(status) ? status : null;
 }
 
@@ -49,18 +62,21 @@ function validHint(query: ReturnQuery): string | null {
 export function registerReturnRoutes(app: FastifyInstance, context: IngressContext): void {
   const { payouts, logger, metrics, recentEvents, clock, merchantDisplayName } = context;
 
-  /** Finds the payout the query names, or answers the right page itself and returns null. */
+  /**
+   * Finds the payout the query names, or answers the right page itself and returns null. `query` is null when
+   * the route's schema refused it: the page, not the error handler, says so.
+   */
   async function checkReturn(
-    query: ReturnQuery,
+    query: ReturnQuery | null,
     requestId: string,
-    refuse: (status: number, title: string, message: string) => FastifyReply,
+    refuse: (status: 400 | 404, title: string, message: string) => FastifyReply,
   ): Promise<CheckedReturn | null> {
-    const orderId = orderIdFromState(single(query, 'state'));
-    const sessionId = single(query, 'session_id');
-    if (!orderId || !sessionId || !SESSION_ID_PATTERN.test(sessionId)) {
+    const orderId = query && orderIdFromState(query.state);
+    if (!query || !orderId) {
       refuse(400, 'Invalid link', 'This link is not valid. Please use the link the merchant sent you.');
       return null;
     }
+    const sessionId = query.session_id;
     const view = await payouts.getPayout(orderId);
     // A known session must match: otherwise the query names someone else's payout.
     if (!view || (view.sessionId !== null && view.sessionId !== sessionId)) {
@@ -72,16 +88,35 @@ export function registerReturnRoutes(app: FastifyInstance, context: IngressConte
   }
 
   void app.register(async (scope) => {
-    scope.get<{ Querystring: ReturnQuery }>(RETURN_PATH, async (request, reply) => {
+    const routes = scope.withTypeProvider<ZodTypeProvider>();
+    const returnPage = {
+      tags: ['payee'],
+      operationId: 'payeeReturn',
+      summary: "The payee's return page (Fintecture's `redirect_uri`)",
+      description:
+        'Checks `state` and `session_id`, signals a redirect event and shows a page that follows the ' +
+        'payout (no personal data). HTML with a nonce-based Content-Security-Policy.',
+      querystring: ReturnQuery,
+      response: {
+        200: html('The progress page.'),
+        400: html('The link is not valid.'),
+        404: html('No such payout, or another session.'),
+        ...LIMITED_ROUTE_ANSWERS,
+        503: html('Temporal is unreachable; the page refreshes itself.'),
+      },
+    };
+    // attachValidation: a query the schema refuses is the handler's to answer (a page, not JSON).
+    routes.get(RETURN_PATH, { schema: returnPage, attachValidation: true }, async (request, reply) => {
       const nonce = randomBytes(16).toString('base64');
-      const page = (status: number, html: string) =>
-        reply.code(status).headers(pageHeaders(nonce)).send(html);
-      const refuse = (status: number, title: string, message: string) =>
+      const page = (status: 200 | 400 | 404 | 503, body: string) =>
+        reply.code(status).headers(pageHeaders(nonce)).send(body);
+      const refuse = (status: 400 | 404, title: string, message: string) =>
         page(status, renderMessagePage(title, message, { nonce, merchant: merchantDisplayName }));
 
       try {
-        const checked = await checkReturn(request.query, request.id, refuse);
-        if (!checked) return reply;
+        const query = request.validationError ? null : request.query;
+        const checked = await checkReturn(query, request.id, refuse);
+        if (!query || !checked) return reply;
         const { orderId, sessionId, view } = checked;
 
         const rawQuery = request.url.slice(request.url.indexOf('?') + 1);
@@ -93,7 +128,7 @@ export function registerReturnRoutes(app: FastifyInstance, context: IngressConte
             eventId,
             receivedAt: clock().toISOString(),
           };
-          const status = validHint(request.query);
+          const status = validHint(query);
           if (status) event.status = status;
           const outcome = await payouts.signalEvent(event, orderId);
           recentEvents.remember(eventId);
@@ -101,7 +136,7 @@ export function registerReturnRoutes(app: FastifyInstance, context: IngressConte
           logger.info(`redirect_${outcome}`, { requestId: request.id, orderId, sessionId, eventId });
         }
 
-        const hint = validHint(request.query);
+        const hint = validHint(query);
         const statusUrl = `${RETURN_STATUS_PATH}?${new URLSearchParams({
           state: `payout-${orderId}`,
           session_id: sessionId,
@@ -133,14 +168,32 @@ export function registerReturnRoutes(app: FastifyInstance, context: IngressConte
       }
     });
 
-    scope.get<{ Querystring: ReturnQuery }>(RETURN_STATUS_PATH, async (request, reply) => {
-      const refuse = (status: number) =>
-        reply.code(status).send({ error: status === 400 ? 'invalid_request' : 'not_found' });
-      const checked = await checkReturn(request.query, request.id, refuse);
-      if (!checked) return reply;
-      return reply
-        .header('cache-control', 'no-store')
-        .send(progressAnswer(checked.view, validHint(request.query)));
-    });
+    const returnStatus = {
+      tags: ['payee'],
+      operationId: 'payeeReturnStatus',
+      summary: 'What the return page polls',
+      querystring: ReturnQuery,
+      response: {
+        200: ProgressAnswer.describe('Where the payout stands.'),
+        400: errorAnswer('invalid_request').describe('The query is not valid.'),
+        404: errorAnswer('not_found').describe('No such payout, or another session.'),
+        ...LIMITED_ROUTE_ANSWERS,
+        ...TEMPORAL_DOWN_ANSWER,
+      },
+    };
+    routes.get(
+      RETURN_STATUS_PATH,
+      { schema: returnStatus, attachValidation: true },
+      async (request, reply) => {
+        const refuse = (status: 400 | 404) =>
+          status === 400
+            ? reply.code(400).send({ error: 'invalid_request' })
+            : reply.code(404).send({ error: 'not_found' });
+        const query = request.validationError ? null : request.query;
+        const checked = await checkReturn(query, request.id, refuse);
+        if (!query || !checked) return reply;
+        return reply.header('cache-control', 'no-store').send(progressAnswer(checked.view, validHint(query)));
+      },
+    );
   });
 }

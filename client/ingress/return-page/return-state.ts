@@ -1,4 +1,4 @@
-import { type SessionStatus, type TransferState } from '../../../domain/payout-snapshot';
+import { type SessionStatus, type TransferState } from '../../../domain/session-states';
 import { type PayoutOutcome, type PayoutPhase } from '../../../workflows/messages';
 
 /**

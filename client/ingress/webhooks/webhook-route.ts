@@ -1,6 +1,10 @@
 import { type FastifyInstance } from 'fastify';
+import { type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { SESSION_ID_PATTERN } from '../../../domain/identifiers';
 import { type PayoutEvent } from '../../../workflows/messages';
 import { codeOrUndefined, orderIdFromState } from '../event-fields';
+import { ANSWER_SCHEMAS, errorAnswer, LIMITED_ROUTE_ANSWERS, RETRY_AFTER } from '../openapi';
 import { type IngressContext } from '../server';
 import { errorFields } from '../../logger';
 import { type SignalOutcome } from '../../payouts/payout-service';
@@ -14,7 +18,16 @@ import {
 
 export const WEBHOOK_BODY_LIMIT_BYTES = 64 * 1024;
 
-const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+const { WebhookAnswer, InvalidSignature, TemporarilyUnavailable } = ANSWER_SCHEMAS;
+
+/**
+ * The body as it arrived: a schema that accepts anything and returns it untouched (the same Buffer; `null`
+ * when there is none), so the signature is verified over the raw bytes. It is there for the document.
+ */
+const RawBody = z.custom<Buffer | null>().meta({
+  type: 'string',
+  description: "Fintecture's form fields (`session_id`, `status`, `transfer_state`, `state`, …), as signed",
+});
 
 type WebhookOutcome = SignalOutcome | 'ignored';
 
@@ -71,7 +84,28 @@ export function registerWebhookRoute(app: FastifyInstance, context: IngressConte
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-    scope.post('/webhooks/fintecture', { bodyLimit: WEBHOOK_BODY_LIMIT_BYTES }, async (request, reply) => {
+    const schema = {
+      tags: ['fintecture'],
+      operationId: 'fintectureWebhook',
+      summary: "Fintecture's webhook (verified on the raw body)",
+      description:
+        'Verified with the `Digest` and `Signature` headers (RSA-OAEP). `200` only once Temporal holds ' +
+        'the signal; a repeated event is acknowledged without a second signal.',
+      consumes: ['application/x-www-form-urlencoded'],
+      body: RawBody,
+      response: {
+        200: WebhookAnswer.describe('Acknowledged.'),
+        401: InvalidSignature.describe('Signature verification failed.'),
+        413: errorAnswer('payload_too_large').describe('The body is over 64 KiB.'),
+        ...LIMITED_ROUTE_ANSWERS,
+        503: TemporarilyUnavailable.meta({
+          description: 'Temporal is unreachable: not acknowledged, Fintecture retries.',
+          headers: RETRY_AFTER,
+        }),
+      },
+    };
+    const route = { schema, bodyLimit: WEBHOOK_BODY_LIMIT_BYTES };
+    scope.withTypeProvider<ZodTypeProvider>().post('/webhooks/fintecture', route, async (request, reply) => {
       let webhook: VerifiedWebhook;
       try {
         webhook = verifyFintectureWebhook({

@@ -1,12 +1,5 @@
-import {
-  constants,
-  createHash,
-  createPublicKey,
-  privateDecrypt,
-  publicEncrypt,
-  randomUUID,
-  type KeyObject,
-} from 'node:crypto';
+import { constants, createHash, privateDecrypt, type KeyObject } from 'node:crypto';
+import { EVENT_REQUEST_ID_PATTERN } from '../../../domain/identifiers';
 import { constantTimeEqual } from '../constant-time';
 
 /**
@@ -99,14 +92,10 @@ export interface VerifiedWebhook {
 
 /** Without these in the list, the body or the delivery time would be unprotected: such a webhook proves nothing. */
 const MANDATORY_SIGNED_HEADERS = ['date', 'digest'] as const;
-/** What Fintecture documents and sends (§7); the default of `signWebhookForTests`. */
-const DEFAULT_SIGNED_HEADERS = ['date', 'digest', 'x-request-id'] as const;
 const REQUEST_TARGET = '(request-target)';
 const SIGNATURE_ALGORITHM = 'rsa-sha256';
 const DIGEST_PREFIX = 'SHA-256=';
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-/** X-Request-ID becomes an event ID and a log field: a UUID-like token, nothing more. */
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** `keyId="…"` pairs, separated by commas; values cannot contain quotes. */
 const SIGNATURE_PARAM = /^\s*([A-Za-z]+)\s*=\s*"([^"]*)"\s*$/;
 const HEADER_NAME = /^[a-z0-9()-]+$/;
@@ -210,7 +199,8 @@ function signedValue(name: string, headers: Map<string, string[]>, request: Webh
 function optionalRequestId(headers: Map<string, string[]>): string | null {
   if (!headers.has('x-request-id')) return null;
   const requestId = singleHeader(headers, 'x-request-id');
-  if (!REQUEST_ID.test(requestId)) {
+  // It becomes an event ID and a log field: a UUID-like token, nothing more.
+  if (!EVENT_REQUEST_ID_PATTERN.test(requestId)) {
     throw new WebhookVerificationError('malformed_header', 'X-Request-ID is not a request identifier');
   }
   return requestId;
@@ -357,52 +347,4 @@ function parseFields(rawBody: Buffer, contentType: string | undefined): Record<s
   // The first occurrence wins: a repeated field cannot override the one we route by.
   for (const [name, value] of new URLSearchParams(text)) if (!(name in fields)) fields[name] = value;
   return fields;
-}
-
-export interface SignWebhookForTestsInput {
-  body: string | Buffer;
-  appId: string;
-  /** The receiver's public key (a private key works too: its public half is used). */
-  publicKey: KeyObject | string;
-  date?: Date;
-  /** Default: a fresh UUID. `null`: no X-Request-ID header at all. */
-  requestId?: string | null;
-  contentType?: string;
-  /**
-   * The signed-header list, in order (default `date digest x-request-id`, as Fintecture documents). Names
-   * the headers this helper sends, or `(request-target)`.
-   */
-  signedHeaders?: readonly string[];
-  /** What `(request-target)` covers (default `POST /webhooks/fintecture`). */
-  request?: WebhookRequestLine;
-}
-
-/** Headers Fintecture would send with `body`, for tests and local tools. */
-export function signWebhookForTests(input: SignWebhookForTestsInput): Record<string, string> {
-  const requestId = input.requestId === undefined ? randomUUID() : input.requestId;
-  const headers: Record<string, string> = {
-    'content-type': input.contentType ?? 'application/x-www-form-urlencoded',
-    date: (input.date ?? new Date()).toUTCString(),
-    digest: webhookBodyDigest(input.body),
-    ...(requestId === null ? {} : { 'x-request-id': requestId }),
-  };
-  const names = input.signedHeaders ?? DEFAULT_SIGNED_HEADERS;
-  const request = input.request ?? { method: 'POST', target: '/webhooks/fintecture' };
-  const signingString = buildSigningString(names, (name) => {
-    const value = name === REQUEST_TARGET ? requestTargetValue(request) : headers[name];
-    if (value === undefined) throw new Error(`signWebhookForTests does not send a ${name} header`);
-    return value;
-  });
-  const key =
-    typeof input.publicKey !== 'string' && input.publicKey.type === 'public'
-      ? input.publicKey
-      : createPublicKey(input.publicKey);
-  const encrypted = publicEncrypt(
-    { key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
-    Buffer.from(signingString, 'utf8'),
-  );
-  headers.signature =
-    `keyId="${input.appId}",algorithm="${SIGNATURE_ALGORITHM}",` +
-    `headers="${names.join(' ')}",signature="${encrypted.toString('base64')}"`;
-  return headers;
 }

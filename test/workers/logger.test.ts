@@ -1,0 +1,111 @@
+import { log as activityLog } from '@temporalio/activity';
+import { type LogLevel } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { LogTimestamp } from '@temporalio/worker';
+import { jsonLogger } from '../../workers/logger';
+import { logFiles } from '../support/log-file';
+
+/** The worker's Temporal `Logger` over pino, writing through a real pino destination (a file, synchronously). */
+
+const logFile = logFiles('worker-logger-');
+const loggerToFile = (level?: LogLevel) => logFile((destination) => jsonLogger(level, destination));
+
+function logEveryLevel(logger: ReturnType<typeof jsonLogger>) {
+  logger.trace('a trace');
+  logger.debug('a debug');
+  logger.info('an info');
+  logger.warn('a warning');
+  logger.error('an error');
+  logger.log('INFO', 'through log()');
+}
+
+it.each<[LogLevel, string[]]>([
+  ['TRACE', ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'INFO']],
+  ['DEBUG', ['DEBUG', 'INFO', 'WARN', 'ERROR', 'INFO']],
+  ['INFO', ['INFO', 'WARN', 'ERROR', 'INFO']],
+  ['WARN', ['WARN', 'ERROR']],
+  ['ERROR', ['ERROR']],
+])(
+  'at WORKER_LOG_LEVEL=%s writes only that level and above, labelled as Temporal names them',
+  (level, written) => {
+    const { logger, lines } = loggerToFile(level);
+    logEveryLevel(logger);
+    expect(lines().map((line) => line.level)).toEqual(written);
+  },
+);
+
+it('defaults to INFO', () => {
+  const { logger, lines } = loggerToFile();
+  logEveryLevel(logger);
+  expect(lines().map((line) => line.msg)).toEqual(['an info', 'a warning', 'an error', 'through log()']);
+});
+
+it('writes `at` from the entry timestamp, `msg` and the metadata, bigints as strings', () => {
+  const { logger, lines, text } = loggerToFile();
+  const at = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
+  logger.info('payout worker started', {
+    [LogTimestamp]: BigInt(at) * 1_000_000n,
+    orderId: 'order-1',
+    attempt: 2,
+    nanos: 12345678901234567890n,
+    nested: { sequence: 7n },
+  });
+  expect(lines()).toEqual([
+    {
+      level: 'INFO',
+      at: '2026-01-02T03:04:05.678Z',
+      orderId: 'order-1',
+      attempt: 2,
+      nanos: '12345678901234567890',
+      nested: { sequence: '7' },
+      msg: 'payout worker started',
+    },
+  ]);
+  // What the process stack and the benchmarks wait for.
+  expect(text()).toContain('"payout worker started"');
+  expect(text()).toContain('"orderId":"order-1"');
+});
+
+it('censors personal data and secrets that reach the metadata', () => {
+  const { logger, lines, text } = loggerToFile('DEBUG');
+  logger.debug('Fintecture call', {
+    orderId: 'order-1',
+    beneficiary: { name: 'John Doe', iban: 'FR1420041010050500013M02606', bic: 'PSSTFRPPXXX' },
+    payee: { name: 'Jane Roe', email: 'jane@roe.example', phone: '+33601020304' },
+    headers: { authorization: 'Bearer token-0123456789' },
+    access_token: 'token-0123456789',
+    privateKey: '-----BEGIN PRIVATE KEY-----',
+  });
+  for (const value of [
+    'John Doe',
+    'FR1420041010050500013M02606',
+    'PSSTFRPPXXX',
+    'Jane Roe',
+    'jane@roe.example',
+  ]) {
+    expect(text()).not.toContain(value);
+  }
+  expect(text()).not.toContain('+33601020304');
+  expect(text()).not.toContain('token-0123456789');
+  expect(text()).not.toContain('PRIVATE KEY');
+  expect(lines()[0]).toMatchObject({
+    orderId: 'order-1',
+    beneficiary: { iban: '[redacted]' },
+    msg: 'Fintecture call',
+  });
+});
+
+it("carries an activity's Context.log lines, with the activity's metadata", async () => {
+  const { logger, lines } = loggerToFile();
+  const env = new MockActivityEnvironment({ activityType: 'createPayout' }, { logger });
+  await env.run(async () => activityLog.info('Fintecture payout created', { sessionId: 'session-1' }));
+  expect(lines()).toEqual([
+    expect.objectContaining({
+      level: 'INFO',
+      msg: 'Fintecture payout created',
+      sessionId: 'session-1',
+      activityType: 'createPayout',
+      sdkComponent: 'activity',
+    }),
+  ]);
+});

@@ -1,0 +1,89 @@
+/**
+ * The create: exactly one Fintecture session for the order. Whatever the create says, nothing is re-sent
+ * from here: a create that may have paid and could not be confirmed parks the payout for review.
+ */
+import { ActivityFailure, CancellationScope, condition, log } from '@temporalio/workflow';
+import { createFailureReason } from '../domain/payout-decisions';
+import type { CreatedPayout } from '../domain/payout-session';
+import type { CreateSessionResult } from '../domain/activity-facts';
+import { createFailureOf, failureType } from './activity-failures';
+import { createPayout, createPayoutSession, ensureAccessToken, identifySession } from './activity-stubs';
+import type { PayoutState } from './payout-state';
+
+/** What the workflow does with the order's session once it is known (called before the create returns). */
+export type OnSessionCreated = (session: CreatedPayout) => void;
+
+/**
+ * Creates (or finds) the order's one session. While the create runs, a webhook or redirect naming a
+ * session is checked against Fintecture (`identifySession`): the order's own session is adopted and the
+ * create stopped — it may be retrying a create whose answer was lost. Ambiguity, a mismatch or an
+ * incomplete search park the payout for review.
+ */
+export async function createSession(payout: PayoutState, onCreated: OnSessionCreated): Promise<void> {
+  const { order } = payout;
+  let result: CreateSessionResult | undefined;
+  let failure: unknown;
+  let settled = false;
+  const scope = new CancellationScope();
+  const creating = scope
+    .run(async () => {
+      await ensureAccessToken();
+      return createPayoutSession(order);
+    })
+    .then(
+      (value) => void (result = value),
+      (error: unknown) => void (failure = error),
+    )
+    .finally(() => void (settled = true));
+
+  const checked = new Set<string>();
+  const unchecked = () => payout.pending.find((event) => !checked.has(event.sessionId));
+  let identified: CreatedPayout | undefined;
+  while (!settled && !identified) {
+    await condition(() => settled || unchecked() !== undefined);
+    const event = settled ? undefined : unchecked();
+    if (!event) break;
+    checked.add(event.sessionId);
+    try {
+      const answer = await identifySession({ order, sessionId: event.sessionId });
+      if (answer.ours) identified = answer.session;
+    } catch (error) {
+      // An event is only a hint: the create goes on.
+      log.warn('event session could not be identified', {
+        orderId: payout.view.orderId,
+        failure: failureType(error),
+      });
+    }
+  }
+  if (identified && !settled) scope.cancel();
+  await creating;
+
+  if (result?.kind === 'created' || result?.kind === 'adopted') return onCreated(result.session);
+  if (identified) return onCreated(identified);
+  if (result?.kind === 'ambiguous') {
+    payout.view.otherSessionIds = result.sessionIds;
+    return payout.finish('NEEDS_REVIEW', 'create_ambiguous');
+  }
+  if (result?.kind === 'mismatch') {
+    payout.view.otherSessionIds = [result.sessionId];
+    return payout.finish('NEEDS_REVIEW', 'create_mismatch');
+  }
+  if (result?.kind === 'search_incomplete')
+    return payout.finish('NEEDS_REVIEW', 'create_unconfirmed:search_incomplete');
+  payout.finish('NEEDS_REVIEW', createFailureReason(createFailureOf(failure)));
+}
+
+/** The create before FINTECTURE_AS_DOCUMENTED_PATCH, kept for the histories that took it. */
+export async function createSessionBeforeDocumented(
+  payout: PayoutState,
+  onCreated: OnSessionCreated,
+): Promise<void> {
+  try {
+    await ensureAccessToken();
+    onCreated(await createPayout(payout.order));
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    // Nothing we can safely retry from here: an operator looks.
+    payout.finish('NEEDS_REVIEW', createFailureReason(createFailureOf(error)));
+  }
+}

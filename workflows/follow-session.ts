@@ -1,0 +1,126 @@
+/**
+ * Following the session to a final state: a look at Fintecture (the only thing that moves a payout), what
+ * happens at the deadline, and the duplicate sweep. Each step answers every failure: a payout never ends
+ * nowhere.
+ */
+import { ActivityFailure, log, metricMeter } from '@temporalio/workflow';
+import type { PayoutSnapshot } from '../domain/payout-session';
+import { unrankedStateReason } from '../domain/status-model';
+import { failureType } from './activity-failures';
+import { cancelPayout, fetchPayout, sweepDuplicates } from './activity-stubs';
+import type { TimelineSource } from './messages';
+import type { CancelledBecause, PayoutState } from './payout-state';
+
+const EXPIRED: CancelledBecause = { outcome: 'EXPIRED', reason: 'link_expired' };
+
+/** Reads the session and applies what moved; progress resets the poll schedule (look again soon). */
+export async function look(payout: PayoutState, source: TimelineSource): Promise<void> {
+  await payout.exclusive(async () => {
+    const { view, clock } = payout;
+    if (view.outcome || !view.sessionId) return;
+    view.polls += 1;
+    let snapshot: PayoutSnapshot;
+    try {
+      snapshot = await fetchPayout(view.sessionId);
+    } catch (error) {
+      if (!payout.documented && !(error instanceof ActivityFailure)) throw error;
+      const type = failureType(error);
+      if (type === 'FintectureNotFound') payout.finish('NEEDS_REVIEW', 'session_not_found');
+      else
+        log.warn('payout fetch failed; waiting for the next poll', { orderId: view.orderId, failure: type });
+      clock.pollIndex += 1;
+      return;
+    }
+    clock.pollIndex = payout.apply(snapshot, source) ? 0 : clock.pollIndex + 1;
+  });
+}
+
+/** At the deadline: an unused link is cancelled (so no money can leave unwatched); otherwise review. */
+export async function onDeadline(payout: PayoutState): Promise<void> {
+  if (payout.documented) return onDeadlineGuarded(payout);
+  const { view, clock } = payout;
+  if (clock.linkDeadline && view.sessionStatus === 'iban_required' && view.sessionId) {
+    const sessionId = view.sessionId;
+    const cancelled = await payout.exclusive(async () => {
+      const outcome = await cancelPayout(sessionId);
+      payout.apply(await fetchPayout(sessionId), 'poll', outcome.cancelled ? EXPIRED : undefined);
+      return outcome.cancelled;
+    });
+    if (view.outcome) return;
+    if (cancelled) return payout.finish(EXPIRED.outcome, EXPIRED.reason);
+    // The payee acted at the last moment: apply() cleared the link deadline; follow the transfer.
+    if (!clock.linkDeadline) return;
+    // Refused, yet still waiting for the payee: Fintecture contradicts itself. Do not spin on it.
+    return payout.finish('NEEDS_REVIEW', 'link_deadline_unresolved');
+  }
+  payout.finish('NEEDS_REVIEW', 'poll_schedule_exhausted');
+}
+
+/** onDeadline, where a state we cannot rank is named and no activity failure fails the workflow. */
+async function onDeadlineGuarded(payout: PayoutState): Promise<void> {
+  const { view, clock } = payout;
+  if (view.unrecognised) return payout.finish('NEEDS_REVIEW', unrankedStateReason(view.unrecognised));
+  const sessionId = view.sessionId;
+  if (!clock.linkDeadline || !payout.awaitingPayee() || !sessionId) {
+    return payout.finish('NEEDS_REVIEW', 'poll_schedule_exhausted');
+  }
+  let cancelled: boolean;
+  try {
+    cancelled = (await payout.exclusive(() => cancelPayout(sessionId))).cancelled;
+  } catch (error) {
+    return payout.finish('NEEDS_REVIEW', `link_deadline_cancel_failed:${failureType(error)}`);
+  }
+  try {
+    await payout.exclusive(async () =>
+      payout.apply(await fetchPayout(sessionId), 'poll', cancelled ? EXPIRED : undefined),
+    );
+  } catch {
+    // Fintecture accepted the cancel: the link is dead whatever the read would have said.
+    if (cancelled) return payout.finish(EXPIRED.outcome, EXPIRED.reason);
+    return payout.finish('NEEDS_REVIEW', 'link_deadline_unresolved');
+  }
+  if (view.outcome) return;
+  if (cancelled) return payout.finish(EXPIRED.outcome, EXPIRED.reason);
+  // The payee acted at the last moment: apply() cleared the link deadline; follow the transfer.
+  if (!clock.linkDeadline) return;
+  return payout.finish('NEEDS_REVIEW', 'link_deadline_unresolved');
+}
+
+/**
+ * Looks for another session with the order's reference (a create that committed late). Cancelled when it
+ * still can be; otherwise the payout needs a person. An incomplete sweep only counts at the end.
+ */
+export async function sweep(payout: PayoutState, stage: 'created' | 'finished'): Promise<void> {
+  const { view, order } = payout;
+  const sessionId = view.sessionId;
+  if (!sessionId) return;
+  let result;
+  try {
+    result = await sweepDuplicates({ order, sessionId });
+  } catch (error) {
+    return payout.finish('NEEDS_REVIEW', `duplicate_sweep_failed:${failureType(error)}`);
+  }
+  const duplicates = metricMeter.createCounter(
+    'payout_duplicates',
+    '1',
+    'Duplicate Fintecture sessions found for an order, by what was done',
+  );
+  switch (result.outcome) {
+    case 'clean':
+      return;
+    case 'incomplete':
+      if (stage === 'finished') payout.finish('NEEDS_REVIEW', 'duplicate_sweep_incomplete');
+      return;
+    case 'cancelled':
+      view.cancelledDuplicateSessionIds = [
+        ...new Set([...(view.cancelledDuplicateSessionIds ?? []), ...result.cancelledSessionIds]),
+      ];
+      duplicates.add(result.cancelledSessionIds.length, { action: 'cancelled' });
+      log.warn('duplicate payout cancelled', { orderId: view.orderId, sessionId, stage });
+      return;
+    case 'duplicate':
+      view.otherSessionIds = result.sessionIds;
+      duplicates.add(result.sessionIds.length, { action: 'review' });
+      return payout.finish('NEEDS_REVIEW', 'duplicate_payout');
+  }
+}

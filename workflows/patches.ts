@@ -1,0 +1,18 @@
+/**
+ * patched() IDs: one per change of workflow logic (docs/operator-guide.md, changing workflow code). A new
+ * run records the marker; a recorded history without it keeps the old path on replay.
+ */
+
+/** Before it, the loop slept until its poll timer after a cancel update had already finished the payout. */
+export const WAKE_ON_OUTCOME_PATCH = 'wake-on-outcome';
+/**
+ * Issue 10, Fintecture as documented: the create returns facts (ambiguous, incomplete search), a session
+ * named by an event is adopted while the create is unconfirmed, duplicates are swept after the create and
+ * at the end, and every activity failure ends NEEDS_REVIEW.
+ */
+export const FINTECTURE_AS_DOCUMENTED_PATCH = 'fintecture-as-documented';
+/**
+ * Issue 11, outcome events to the order system: `payout.created` once the session exists, the outcome's
+ * event at the end, delivered in the background by `notifyOrderSystem`.
+ */
+export const NOTIFY_ORDER_SYSTEM_PATCH = 'notify-order-system';
