@@ -5,6 +5,15 @@
 
 const WORKFLOW_ID_PREFIX = 'payout-';
 
+/**
+ * Order IDs become the workflow ID, `state` and (digested) `end_to_end_id`. No whitespace, `/`, `?`, `#` or
+ * `%`, so they also fit in a URL path; query-significant characters (`&`, `=`, `+`) are allowed and encoded.
+ */
+export const ORDER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._~:@!$'()*+,;=&-]{0,99}$/;
+
+/** A `state` (or workflow ID) of ours: the prefix and a valid order ID. */
+const STATE_PATTERN = new RegExp(`^${WORKFLOW_ID_PREFIX}(${ORDER_ID_PATTERN.source.slice(1, -1)})$`);
+
 /** One workflow per order: the ID is derived from the order, so a second start finds the first. */
 export function payoutWorkflowId(orderId: string): string {
   return `${WORKFLOW_ID_PREFIX}${orderId}`;
@@ -17,6 +26,12 @@ export function orderIdOfWorkflowId(workflowId: string): string {
 
 /** The `state` sent to Fintecture and echoed on redirects and webhooks: the workflow ID itself. */
 export const payoutStateFor = payoutWorkflowId;
+
+/** The order a `state` echoed by Fintecture names; null for anything that is not one of our payouts. */
+export function orderIdFromState(state: string | undefined | null): string | null {
+  const match = state ? STATE_PATTERN.exec(state) : null;
+  return match?.[1] ?? null;
+}
 
 /** A Fintecture session ID as it may arrive in a webhook, a redirect or an answer (never trusted further). */
 export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;

@@ -2,7 +2,7 @@
  * The workflow's decisions, as pure functions of what it knows: when to look next, when the wait is over,
  * why a payout ended, whether a failed create may have paid. No clock (the caller passes `now`), no I/O.
  */
-import type { PayoutOutcome } from './outcomes';
+import { reasonWith, type PayoutOutcome } from './outcomes';
 import type { PayoutSettings } from './payout-settings';
 import type { PayoutScenario, SessionStatus, TransferState } from './session-states';
 import type { PayoutProgress } from './status-model';
@@ -75,7 +75,7 @@ export interface CreateFailure {
 
 /** `create_unconfirmed`: a payout may exist that we could not confirm; `create_failed`: nothing was paid. */
 export function createFailureReason(failure: CreateFailure): string {
-  return `${failure.mayHaveBeenApplied ? 'create_unconfirmed' : 'create_failed'}:${failure.type}`;
+  return reasonWith(failure.mayHaveBeenApplied ? 'createUnconfirmed' : 'createFailed', failure.type);
 }
 
 /** Why a cancel is refused: already finished, or money is on its way. Safe to show (statuses only). */

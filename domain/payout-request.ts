@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isValidBic, isValidIban, normalizeBic, normalizeIban } from './bank-details';
 import { E164_PATTERN } from './phone-number';
+import { ORDER_ID_PATTERN } from './identifiers';
 import { type PayoutScenario } from './session-states';
 
 /**
@@ -9,11 +10,6 @@ import { type PayoutScenario } from './session-states';
  * Messages never repeat the offending value: it may be personal data.
  */
 
-/**
- * Order IDs become the workflow ID, `state` and (digested) `end_to_end_id`. No whitespace, `/`, `?`, `#` or
- * `%`, so they also fit in a URL path; query-significant characters (`&`, `=`, `+`) are allowed and encoded.
- */
-export const ORDER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._~:@!$'()*+,;=&-]{0,99}$/;
 /** A decimal string > 0 with at most two decimals: money never goes through a float. */
 export const AMOUNT_PATTERN = /^(?:0|[1-9][0-9]{0,8})(?:\.[0-9]{1,2})?$/;
 export const CURRENCIES = ['EUR', 'GBP'] as const;

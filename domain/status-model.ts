@@ -1,5 +1,5 @@
 import type { FinalStateSets } from './final-states';
-import type { PayoutOutcome } from './outcomes';
+import { reasonWith, type PayoutOutcome } from './outcomes';
 import {
   UNEXPECTED_SESSION_STATUSES,
   UNEXPECTED_TRANSFER_STATES,
@@ -146,5 +146,5 @@ export function unrankedStateReason(unrecognised: UnrecognisedStates): string {
       (UNEXPECTED_SESSION_STATUSES as readonly string[]).includes(value) ||
       (UNEXPECTED_TRANSFER_STATES as readonly string[]).includes(value),
   );
-  return `${unexpected ? 'unexpected_state' : 'unrecognised_state'}:${values.join('/')}`;
+  return reasonWith(unexpected ? 'unexpectedState' : 'unrecognisedState', values.join('/'));
 }

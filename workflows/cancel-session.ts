@@ -9,6 +9,7 @@ import { failureType } from './activity-failures';
 import { cancelPayout, fetchPayout } from './activity-stubs';
 import type { CancelRequest, CancelResult, PayoutStatusView } from './messages';
 import type { PayoutState } from './payout-state';
+import { reasonWith } from '../domain/outcomes';
 
 export function validateCancel(payout: PayoutState, request: CancelRequest): void {
   if (!request || typeof request.requestedBy !== 'string' || !request.requestedBy.trim()) {
@@ -50,7 +51,7 @@ async function cancelGuarded(payout: PayoutState, sessionId: string): Promise<Ca
   try {
     outcome = await cancelPayout(sessionId);
   } catch (error) {
-    payout.finish('NEEDS_REVIEW', `cancel_failed:${failureType(error)}`);
+    payout.finish('NEEDS_REVIEW', reasonWith('cancelFailed', failureType(error)));
     return {
       cancelled: false,
       message: 'The cancel could not be confirmed with Fintecture: the payout was parked for review',

@@ -9,6 +9,7 @@ import type { CreateSessionResult } from '../domain/activity-facts';
 import { createFailureOf, failureType } from './activity-failures';
 import { createPayout, createPayoutSession, ensureAccessToken, identifySession } from './activity-stubs';
 import type { PayoutState } from './payout-state';
+import { OUTCOME_REASONS } from '../domain/outcomes';
 
 /** What the workflow does with the order's session once it is known (called before the create returns). */
 export type OnSessionCreated = (session: CreatedPayout) => void;
@@ -62,14 +63,14 @@ export async function createSession(payout: PayoutState, onCreated: OnSessionCre
   if (identified) return onCreated(identified);
   if (result?.kind === 'ambiguous') {
     payout.view.otherSessionIds = result.sessionIds;
-    return payout.finish('NEEDS_REVIEW', 'create_ambiguous');
+    return payout.finish('NEEDS_REVIEW', OUTCOME_REASONS.createAmbiguous);
   }
   if (result?.kind === 'mismatch') {
     payout.view.otherSessionIds = [result.sessionId];
-    return payout.finish('NEEDS_REVIEW', 'create_mismatch');
+    return payout.finish('NEEDS_REVIEW', OUTCOME_REASONS.createMismatch);
   }
   if (result?.kind === 'search_incomplete')
-    return payout.finish('NEEDS_REVIEW', 'create_unconfirmed:search_incomplete');
+    return payout.finish('NEEDS_REVIEW', OUTCOME_REASONS.createSearchIncomplete);
   payout.finish('NEEDS_REVIEW', createFailureReason(createFailureOf(failure)));
 }
 

@@ -10,8 +10,9 @@ import { failureType } from './activity-failures';
 import { cancelPayout, fetchPayout, sweepDuplicates } from './activity-stubs';
 import type { TimelineSource } from './messages';
 import type { CancelledBecause, PayoutState } from './payout-state';
+import { OUTCOME_REASONS, reasonWith } from '../domain/outcomes';
 
-const EXPIRED: CancelledBecause = { outcome: 'EXPIRED', reason: 'link_expired' };
+const EXPIRED: CancelledBecause = { outcome: 'EXPIRED', reason: OUTCOME_REASONS.linkExpired };
 
 /** Reads the session and applies what moved; progress resets the poll schedule (look again soon). */
 export async function look(payout: PayoutState, source: TimelineSource): Promise<void> {
@@ -25,7 +26,7 @@ export async function look(payout: PayoutState, source: TimelineSource): Promise
     } catch (error) {
       if (!payout.documented && !(error instanceof ActivityFailure)) throw error;
       const type = failureType(error);
-      if (type === 'FintectureNotFound') payout.finish('NEEDS_REVIEW', 'session_not_found');
+      if (type === 'FintectureNotFound') payout.finish('NEEDS_REVIEW', OUTCOME_REASONS.sessionNotFound);
       else
         log.warn('payout fetch failed; waiting for the next poll', { orderId: view.orderId, failure: type });
       clock.pollIndex += 1;
@@ -51,9 +52,9 @@ export async function onDeadline(payout: PayoutState): Promise<void> {
     // The payee acted at the last moment: apply() cleared the link deadline; follow the transfer.
     if (!clock.linkDeadline) return;
     // Refused, yet still waiting for the payee: Fintecture contradicts itself. Do not spin on it.
-    return payout.finish('NEEDS_REVIEW', 'link_deadline_unresolved');
+    return payout.finish('NEEDS_REVIEW', OUTCOME_REASONS.linkDeadlineUnresolved);
   }
-  payout.finish('NEEDS_REVIEW', 'poll_schedule_exhausted');
+  payout.finish('NEEDS_REVIEW', OUTCOME_REASONS.pollScheduleExhausted);
 }
 
 /** onDeadline, where a state we cannot rank is named and no activity failure fails the workflow. */
@@ -62,13 +63,13 @@ async function onDeadlineGuarded(payout: PayoutState): Promise<void> {
   if (view.unrecognised) return payout.finish('NEEDS_REVIEW', unrankedStateReason(view.unrecognised));
   const sessionId = view.sessionId;
   if (!clock.linkDeadline || !payout.awaitingPayee() || !sessionId) {
-    return payout.finish('NEEDS_REVIEW', 'poll_schedule_exhausted');
+    return payout.finish('NEEDS_REVIEW', OUTCOME_REASONS.pollScheduleExhausted);
   }
   let cancelled: boolean;
   try {
     cancelled = (await payout.exclusive(() => cancelPayout(sessionId))).cancelled;
   } catch (error) {
-    return payout.finish('NEEDS_REVIEW', `link_deadline_cancel_failed:${failureType(error)}`);
+    return payout.finish('NEEDS_REVIEW', reasonWith('linkDeadlineCancelFailed', failureType(error)));
   }
   try {
     await payout.exclusive(async () =>
@@ -77,13 +78,13 @@ async function onDeadlineGuarded(payout: PayoutState): Promise<void> {
   } catch {
     // Fintecture accepted the cancel: the link is dead whatever the read would have said.
     if (cancelled) return payout.finish(EXPIRED.outcome, EXPIRED.reason);
-    return payout.finish('NEEDS_REVIEW', 'link_deadline_unresolved');
+    return payout.finish('NEEDS_REVIEW', OUTCOME_REASONS.linkDeadlineUnresolved);
   }
   if (view.outcome) return;
   if (cancelled) return payout.finish(EXPIRED.outcome, EXPIRED.reason);
   // The payee acted at the last moment: apply() cleared the link deadline; follow the transfer.
   if (!clock.linkDeadline) return;
-  return payout.finish('NEEDS_REVIEW', 'link_deadline_unresolved');
+  return payout.finish('NEEDS_REVIEW', OUTCOME_REASONS.linkDeadlineUnresolved);
 }
 
 /**
@@ -98,7 +99,7 @@ export async function sweep(payout: PayoutState, stage: 'created' | 'finished'):
   try {
     result = await sweepDuplicates({ order, sessionId });
   } catch (error) {
-    return payout.finish('NEEDS_REVIEW', `duplicate_sweep_failed:${failureType(error)}`);
+    return payout.finish('NEEDS_REVIEW', reasonWith('duplicateSweepFailed', failureType(error)));
   }
   const duplicates = metricMeter.createCounter(
     'payout_duplicates',
@@ -109,7 +110,7 @@ export async function sweep(payout: PayoutState, stage: 'created' | 'finished'):
     case 'clean':
       return;
     case 'incomplete':
-      if (stage === 'finished') payout.finish('NEEDS_REVIEW', 'duplicate_sweep_incomplete');
+      if (stage === 'finished') payout.finish('NEEDS_REVIEW', OUTCOME_REASONS.duplicateSweepIncomplete);
       return;
     case 'cancelled':
       view.cancelledDuplicateSessionIds = [
@@ -121,6 +122,6 @@ export async function sweep(payout: PayoutState, stage: 'created' | 'finished'):
     case 'duplicate':
       view.otherSessionIds = result.sessionIds;
       duplicates.add(result.sessionIds.length, { action: 'review' });
-      return payout.finish('NEEDS_REVIEW', 'duplicate_payout');
+      return payout.finish('NEEDS_REVIEW', OUTCOME_REASONS.duplicatePayout);
   }
 }

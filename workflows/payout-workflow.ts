@@ -28,6 +28,7 @@ import {
 import { OrderNotifications } from './order-notifications';
 import { FINTECTURE_AS_DOCUMENTED_PATCH, NOTIFY_ORDER_SYSTEM_PATCH, WAKE_ON_OUTCOME_PATCH } from './patches';
 import { PayoutState } from './payout-state';
+import { OUTCOME_REASONS } from '../domain/outcomes';
 
 export { FINTECTURE_AS_DOCUMENTED_PATCH, NOTIFY_ORDER_SYSTEM_PATCH, WAKE_ON_OUTCOME_PATCH };
 
@@ -83,7 +84,7 @@ export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
 
   // 3. The outcome. Also after a cancel, an expiry or a rejection: a late create may have committed since
   // the first sweep.
-  if (documented && payout.view.sessionId && payout.view.outcomeReason !== 'duplicate_payout') {
+  if (documented && payout.view.sessionId && payout.view.outcomeReason !== OUTCOME_REASONS.duplicatePayout) {
     await sweep(payout, 'finished');
   }
   await condition(allHandlersFinished);

@@ -6,7 +6,8 @@ import {
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { REQUESTED_BY_PATTERN, REQUESTED_BY_RULE } from '../../domain/identifiers';
-import { type FieldIssue, ORDER_ID_PATTERN } from '../../domain/payout-request';
+import { type FieldIssue } from '../../domain/payout-request';
+import { ORDER_ID_PATTERN } from '../../domain/identifiers';
 import { hasValidBearerKey } from './api-key';
 import {
   ANSWER_SCHEMAS,

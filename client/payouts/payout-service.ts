@@ -44,6 +44,7 @@ import {
   REQUEST_FINGERPRINT_MEMO,
   type FingerprintField,
 } from './request-fingerprint';
+import { closedWorkflowReason } from '../../domain/outcomes';
 
 /**
  * Everything outside Temporal does to payouts: start (idempotently), look up, cancel, signal, list.
@@ -219,7 +220,7 @@ export function createPayoutService(options: PayoutServiceOptions): PayoutServic
       phase: 'finished',
       nextPollAt: null,
       outcome: 'NEEDS_REVIEW',
-      outcomeReason: `workflow_${status.toLowerCase()}`,
+      outcomeReason: closedWorkflowReason(status),
     };
   }
 
