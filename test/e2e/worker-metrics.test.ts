@@ -36,6 +36,16 @@ function sample(lines: string[], name: string, labels: Record<string, string>): 
     .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 }
 
+/** Whether each order's workflow closed, asking Temporal until all have or 60 s passed. */
+async function waitUntilClosed(orderIds: string[]): Promise<boolean[]> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const closed = await Promise.all(orderIds.map(async (id) => (await stack.closedAt(id)) !== null));
+    if (closed.every(Boolean) || Date.now() > deadline) return closed;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 it('exports runtime metrics, Fintecture call latency and failures by type, payouts finished by outcome', async () => {
   // One 429 on the first create: the activity fails with FintectureRateLimited and the retry succeeds
   // (`Retry-After: 0` once made the failure final: Temporal stops retrying on a zero next-retry delay).
@@ -48,6 +58,10 @@ it('exports runtime metrics, Fintecture call latency and failures by type, payou
   expect(wait.pending).toEqual([]);
   expect(wait.outcomes.get(settled.orderId)?.outcome).toBe('SETTLED');
   expect(wait.outcomes.get(rejected.orderId)?.outcome).toBe('REJECTED');
+  // The outcome shows before the workflow ends (the final duplicate sweep, then the finished metric and the
+  // completion): scrape once both workflows are closed.
+  const closed = await waitUntilClosed([settled.orderId, rejected.orderId]);
+  expect(closed).toEqual([true, true]);
 
   const lines = await scrape();
   // The SDK's own worker metrics come out of the same endpoint.

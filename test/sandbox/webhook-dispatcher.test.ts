@@ -242,7 +242,9 @@ describe('WebhookDispatcher', () => {
       expect(record.error).toBe(`no answer within ${timeoutMs} ms`);
     }
     const gap = (target.requests[1]?.at ?? 0) - (target.requests[0]?.at ?? 0);
-    expect(gap).toBeGreaterThanOrEqual(timeoutMs + 10 - TIMER_TOLERANCE_MS);
+    // The retry waits for the timeout (and its 10 ms backoff); the bound leaves out the backoff because the
+    // first request's own transit (a new connection, on a loaded machine) shortens the measured gap.
+    expect(gap).toBeGreaterThanOrEqual(timeoutMs - TIMER_TOLERANCE_MS);
   });
 
   it('records a network error as a failed attempt', async () => {
