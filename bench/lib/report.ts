@@ -1,29 +1,31 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { machineLine } from './machine';
+import { ms, num, table } from './markdown';
 import { type BenchResults } from './results';
 import { type LatencySummary } from './stats';
 
 /** Writes results.json and RESULTS.md. */
 export function writeReport(results: BenchResults, outDir: string): { json: string; markdown: string } {
+  return writeResultFiles(outDir, { json: 'results.json', markdown: 'RESULTS.md' }, results, renderMarkdown);
+}
+
+/** Writes `results` as JSON and rendered as Markdown into `outDir`, under the given file names. */
+export function writeResultFiles<T>(
+  outDir: string,
+  names: { json: string; markdown: string },
+  results: T,
+  render: (results: T) => string,
+): { json: string; markdown: string } {
   mkdirSync(outDir, { recursive: true });
-  const json = path.join(outDir, 'results.json');
-  const markdown = path.join(outDir, 'RESULTS.md');
+  const json = path.join(outDir, names.json);
+  const markdown = path.join(outDir, names.markdown);
   writeFileSync(json, `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(markdown, renderMarkdown(results));
+  writeFileSync(markdown, render(results));
   return { json, markdown };
 }
 
-const ms = (value: number) =>
-  value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`;
 const pcts = (l: LatencySummary) => (l.count ? `${ms(l.p50Ms)} / ${ms(l.p95Ms)} / ${ms(l.p99Ms)}` : 'n/a');
-const num = (value: number) => (Number.isFinite(value) ? String(value) : 'n/a');
-const table = (head: string[], rows: (string | number)[][]) =>
-  [
-    `| ${head.join(' | ')} |`,
-    `| ${head.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
-    ...rows.map((row) => `| ${row.join(' | ')} |`),
-  ].join('\n');
 
 export function renderMarkdown(r: BenchResults): string {
   const h = r.headline;

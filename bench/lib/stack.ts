@@ -61,11 +61,16 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(options: StackOptions): Promise<Stack> {
-  const { runDir, log } = options;
+/** `<runDir>/logs/<name>.log`, the folder created. */
+export function logFilesIn(runDir: string): (name: string) => string {
   const logDir = path.join(runDir, 'logs');
   mkdirSync(logDir, { recursive: true });
-  const logFile = (name: string) => path.join(logDir, `${name}.log`);
+  return (name) => path.join(logDir, `${name}.log`);
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const { runDir, log } = options;
+  const logFile = logFilesIn(runDir);
   const services: BenchService[] = [];
   let devServer: DevServer | undefined;
   let connection: Connection | undefined;
@@ -97,137 +102,36 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     devServer = server;
     const temporalAddress = server.address;
 
-    const ingressPort = await freePort();
-    const ingressUrl = `http://127.0.0.1:${ingressPort}`;
+    const payout = await startPayoutServices({
+      runDir,
+      temporalAddress,
+      namespace: server.namespace,
+      payoutBundle,
+      services,
+      logFile,
+      log,
+      workerMaxCachedWorkflows: options.workerMaxCachedWorkflows,
+      profileDir: options.profileDir,
+    });
     const basePath = { PATH: process.env.PATH ?? '' };
 
-    log('starting the sandbox…');
-    const sandboxService = new BenchService(
-      'sandbox',
-      'sandbox/main.ts',
-      {
-        ...basePath,
-        SANDBOX_PORT: '0',
-        SANDBOX_DATA_DIR: path.join(runDir, 'sandbox'),
-        // The issue's setting: no lifecycle delays, so a payout is as fast as the system around it.
-        SANDBOX_STEP_DELAY_MS: '0',
-        SANDBOX_WEBHOOK_URL: `${ingressUrl}/webhooks/fintecture`,
-      },
-      logFile('sandbox'),
-    );
-    services.push(sandboxService);
-    const readyLine = await sandboxService.waitForOutput('SANDBOX_READY ', 60_000);
-    const sandbox = JSON.parse(readyLine.slice(readyLine.indexOf('{'))) as SandboxInfo;
-    const merchantPrivateKeyPem = readFileSync(sandbox.privateKeyPath, 'utf8');
-
-    const temporalEnv = {
-      ...basePath,
-      TEMPORAL_ADDRESS: temporalAddress,
-      TEMPORAL_NAMESPACE: server.namespace,
-      TEMPORAL_TASK_QUEUE: PAYOUT_TASK_QUEUE,
-      PUBLIC_BASE_URL: ingressUrl,
-      // Payloads encrypted as in production (processes refuse to start without keys).
-      PAYLOAD_CODEC_KEYS_FILE: CODEC_KEYS_FILE,
-    };
-    const apiKey = randomBytes(24).toString('base64url');
-    const workerEnv = {
-      ...temporalEnv,
-      ...fintectureEnvOf(sandbox),
-      WORKFLOW_BUNDLE_PATH: payoutBundle,
-      WORKER_LOG_LEVEL: 'INFO',
-      ...(options.workerMaxCachedWorkflows
-        ? { WORKER_MAX_CACHED_WORKFLOWS: String(options.workerMaxCachedWorkflows) }
-        : {}),
-    };
-    const ingressEnv = {
-      ...temporalEnv,
-      INGRESS_PORT: String(ingressPort),
-      INGRESS_HOST: '127.0.0.1',
-      INGRESS_API_KEY: apiKey,
-      FINTECTURE_APP_ID: sandbox.appId,
-      FINTECTURE_PRIVATE_KEY: sandbox.privateKeyPath,
-      // Every request of the bench (and the sandbox's webhooks) comes from 127.0.0.1: one bucket. The
-      // production default (6000/min) would cap the bench at 100 requests/s, so it is raised to the maximum.
-      INGRESS_RATE_LIMIT_PER_MINUTE: '1000000',
-      INGRESS_RATE_LIMIT_BURST: '100000',
-    };
-
-    let worker: BenchService | undefined;
-    let ingress: BenchService | undefined;
-    let generation = 0;
-    let startup = { worker: 0, ingress: 0 };
-    const startWorkerAndIngress = async (profileDir?: string) => {
-      generation += 1;
-      const nodeArgs = (name: string) =>
-        profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profileDir, name)] : [];
-      const suffix = generation > 1 ? `-${generation}` : '';
-      worker = new BenchService(
-        'worker',
-        'workers/main.ts',
-        workerEnv,
-        logFile(`worker${suffix}`),
-        nodeArgs('worker'),
-      );
-      ingress = new BenchService(
-        'ingress',
-        'client/ingress/main.ts',
-        ingressEnv,
-        logFile(`ingress${suffix}`),
-        nodeArgs('ingress'),
-      );
-      services.push(worker, ingress);
-      const spawnedAt = Date.now();
-      const [workerReady, ingressReady] = await Promise.all([
-        worker.waitForOutput('"payout worker started"', 90_000).then(() => Date.now()),
-        waitForHealth(`${ingressUrl}/healthz`, 90_000).then(() => Date.now()),
-      ]);
-      startup = { worker: workerReady - spawnedAt, ingress: ingressReady - spawnedAt };
-    };
-    log('starting the worker and the ingress…');
-    await startWorkerAndIngress(options.profileDir);
-
-    connection = await Connection.connect({ address: temporalAddress });
-    const payoutClient = new Client({
-      connection,
-      namespace: server.namespace,
-      dataConverter: payoutDataConverter(loadPayloadKeys({ PAYLOAD_CODEC_KEYS_FILE: CODEC_KEYS_FILE })),
-    });
-    const ceilingClient = new Client({ connection, namespace: server.namespace });
+    const clients = await connectClients(temporalAddress, server.namespace);
+    connection = clients.connection;
 
     let ceilingWorker: BenchService | undefined;
-    const liveConnection = connection;
     const liveServer = server;
     return {
-      temporalAddress,
-      ingressUrl,
-      apiKey,
-      sandbox,
-      merchantPrivateKeyPem,
-      connection: liveConnection,
-      payoutClient,
-      ceilingClient,
+      ...sharedStackMembers(temporalAddress, payout, clients),
       devServer: liveServer,
       serverMetricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
       pids: () => ({
         temporal: liveServer.process.pid,
-        worker: worker?.pid,
-        ingress: ingress?.pid,
-        sandbox: sandboxService.pid,
+        worker: payout.worker.pid,
+        ingress: payout.ingress.pid,
+        sandbox: payout.sandboxService.pid,
         ceilingWorker: ceilingWorker?.pid,
         driver: process.pid,
       }),
-      async sandboxControl<T>(method: string, route: string, body?: unknown): Promise<T> {
-        const response = await fetch(`${sandbox.baseUrl}/_sandbox${route}`, {
-          method,
-          headers: body === undefined ? {} : { 'content-type': 'application/json' },
-          body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(60_000),
-        });
-        const text = await response.text();
-        if (!response.ok)
-          throw new Error(`sandbox ${method} ${route} → ${response.status}: ${text.slice(0, 300)}`);
-        return (text ? JSON.parse(text) : undefined) as T;
-      },
       async startCeilingWorker() {
         if (ceilingWorker?.running) return;
         ceilingWorker = new BenchService(
@@ -248,11 +152,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       async stopCeilingWorker() {
         await ceilingWorker?.stop();
       },
-      startupMs: () => startup,
+      startupMs: () => payout.startup,
       async restartWorkerAndIngress(profileDir?: string) {
-        await ingress?.stop();
-        await worker?.stop(60_000);
-        await startWorkerAndIngress(profileDir);
+        await payout.ingress.stop();
+        await payout.worker.stop(60_000);
+        await payout.startWorkerAndIngress(profileDir);
       },
       stop: stopAll,
     };
@@ -260,4 +164,225 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await stopAll();
     throw error;
   }
+}
+
+export interface PayoutServicesOptions {
+  /** Where the sandbox keeps its data (`<runDir>/sandbox`). */
+  runDir: string;
+  temporalAddress: string;
+  namespace: string;
+  /** The payout workflow bundle the workers load. */
+  payoutBundle: string;
+  /** Every process started is pushed here (in start order), so the caller stops them on failure too. */
+  services: BenchService[];
+  logFile: (name: string) => string;
+  log: (line: string) => void;
+  /** Diagnostic: the workers' WORKER_MAX_CACHED_WORKFLOWS (unset: the production default, 1000). */
+  workerMaxCachedWorkflows?: number;
+  /** `--cpu-prof` the first worker and ingress into this folder. */
+  profileDir?: string;
+}
+
+export interface PayoutServices {
+  readonly ingressUrl: string;
+  readonly apiKey: string;
+  readonly sandbox: SandboxInfo;
+  /** The merchant private key (PEM): the ingress decrypts webhooks with it. */
+  readonly merchantPrivateKeyPem: string;
+  readonly sandboxService: BenchService;
+  /** The worker and the ingress of the latest `startWorkerAndIngress`. */
+  readonly worker: BenchService;
+  readonly ingress: BenchService;
+  /** Every payout worker started (the first, then any `addWorker`), in start order. */
+  readonly workers: readonly BenchService[];
+  /** How long the latest worker and ingress took from spawn to ready. */
+  readonly startup: { worker: number; ingress: number };
+  /**
+   * Starts a worker and an ingress (same settings; logs `worker-<n>.log`, `ingress-<n>.log` from the second
+   * pair on), with `--cpu-prof` into `profileDir` when given, and waits until both are ready.
+   */
+  startWorkerAndIngress(profileDir?: string): Promise<void>;
+  /** Starts one more worker (`worker-<n>`, same settings) and waits until it polls; resolves its start-up ms. */
+  addWorker(): Promise<number>;
+}
+
+/**
+ * The payout services on a running Temporal (dev server or cluster), as `npm start` runs them: the
+ * Fintecture sandbox (zero step delays, webhooks to the ingress), then one worker and one ingress.
+ */
+export async function startPayoutServices(options: PayoutServicesOptions): Promise<PayoutServices> {
+  const { runDir, services, logFile, log } = options;
+  const ingressPort = await freePort();
+  const ingressUrl = `http://127.0.0.1:${ingressPort}`;
+  const basePath = { PATH: process.env.PATH ?? '' };
+
+  log('starting the sandbox…');
+  const sandboxService = new BenchService(
+    'sandbox',
+    'sandbox/main.ts',
+    {
+      ...basePath,
+      SANDBOX_PORT: '0',
+      SANDBOX_DATA_DIR: path.join(runDir, 'sandbox'),
+      // The issue's setting: no lifecycle delays, so a payout is as fast as the system around it.
+      SANDBOX_STEP_DELAY_MS: '0',
+      SANDBOX_WEBHOOK_URL: `${ingressUrl}/webhooks/fintecture`,
+    },
+    logFile('sandbox'),
+  );
+  services.push(sandboxService);
+  const readyLine = await sandboxService.waitForOutput('SANDBOX_READY ', 60_000);
+  const sandbox = JSON.parse(readyLine.slice(readyLine.indexOf('{'))) as SandboxInfo;
+  const merchantPrivateKeyPem = readFileSync(sandbox.privateKeyPath, 'utf8');
+
+  const temporalEnv = {
+    ...basePath,
+    TEMPORAL_ADDRESS: options.temporalAddress,
+    TEMPORAL_NAMESPACE: options.namespace,
+    TEMPORAL_TASK_QUEUE: PAYOUT_TASK_QUEUE,
+    PUBLIC_BASE_URL: ingressUrl,
+    // Payloads encrypted as in production (processes refuse to start without keys).
+    PAYLOAD_CODEC_KEYS_FILE: CODEC_KEYS_FILE,
+  };
+  const apiKey = randomBytes(24).toString('base64url');
+  const workerEnv = {
+    ...temporalEnv,
+    ...fintectureEnvOf(sandbox),
+    WORKFLOW_BUNDLE_PATH: options.payoutBundle,
+    WORKER_LOG_LEVEL: 'INFO',
+    ...(options.workerMaxCachedWorkflows
+      ? { WORKER_MAX_CACHED_WORKFLOWS: String(options.workerMaxCachedWorkflows) }
+      : {}),
+  };
+  const ingressEnv = {
+    ...temporalEnv,
+    INGRESS_PORT: String(ingressPort),
+    INGRESS_HOST: '127.0.0.1',
+    INGRESS_API_KEY: apiKey,
+    FINTECTURE_APP_ID: sandbox.appId,
+    FINTECTURE_PRIVATE_KEY: sandbox.privateKeyPath,
+    // Every request of the bench (and the sandbox's webhooks) comes from 127.0.0.1: one bucket. The
+    // production default (6000/min) would cap the bench at 100 requests/s, so it is raised to the maximum.
+    INGRESS_RATE_LIMIT_PER_MINUTE: '1000000',
+    INGRESS_RATE_LIMIT_BURST: '100000',
+  };
+
+  const workers: BenchService[] = [];
+  let worker: BenchService | undefined;
+  let ingress: BenchService | undefined;
+  let generation = 0;
+  let startup = { worker: 0, ingress: 0 };
+  const workerReady = (service: BenchService) => service.waitForOutput('"payout worker started"', 90_000);
+  const startWorkerAndIngress = async (profileDir?: string) => {
+    generation += 1;
+    const nodeArgs = (name: string) =>
+      profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profileDir, name)] : [];
+    const suffix = generation > 1 ? `-${generation}` : '';
+    const spawn = (name: string, script: string, env: NodeJS.ProcessEnv) =>
+      new BenchService(name, script, env, logFile(`${name}${suffix}`), nodeArgs(name));
+    worker = spawn('worker', 'workers/main.ts', workerEnv);
+    ingress = spawn('ingress', 'client/ingress/main.ts', ingressEnv);
+    services.push(worker, ingress);
+    workers.push(worker);
+    const spawnedAt = Date.now();
+    const [workerAt, ingressAt] = await Promise.all([
+      workerReady(worker).then(() => Date.now()),
+      waitForHealth(`${ingressUrl}/healthz`, 90_000).then(() => Date.now()),
+    ]);
+    startup = { worker: workerAt - spawnedAt, ingress: ingressAt - spawnedAt };
+  };
+  log('starting the worker and the ingress…');
+  await startWorkerAndIngress(options.profileDir);
+
+  const current = (service: BenchService | undefined) => {
+    if (!service) throw new Error('no worker and ingress started');
+    return service;
+  };
+  return {
+    ingressUrl,
+    apiKey,
+    sandbox,
+    merchantPrivateKeyPem,
+    sandboxService,
+    get worker() {
+      return current(worker);
+    },
+    get ingress() {
+      return current(ingress);
+    },
+    workers,
+    get startup() {
+      return startup;
+    },
+    startWorkerAndIngress,
+    async addWorker() {
+      const name = `worker-${workers.length + 1}`;
+      const added = new BenchService(name, 'workers/main.ts', workerEnv, logFile(name));
+      services.push(added);
+      workers.push(added);
+      const spawnedAt = Date.now();
+      await workerReady(added);
+      return Date.now() - spawnedAt;
+    },
+  };
+}
+
+/** A connection to Temporal, with a payout client (AES-GCM codec, as the worker and ingress encode payloads)
+ *  and a plain client (no codec: the engine alone). */
+export async function connectClients(
+  address: string,
+  namespace: string,
+): Promise<{ connection: Connection; payoutClient: Client; ceilingClient: Client }> {
+  const connection = await Connection.connect({ address });
+  const payoutClient = new Client({
+    connection,
+    namespace,
+    dataConverter: payoutDataConverter(loadPayloadKeys({ PAYLOAD_CODEC_KEYS_FILE: CODEC_KEYS_FILE })),
+  });
+  const ceilingClient = new Client({ connection, namespace });
+  return { connection, payoutClient, ceilingClient };
+}
+
+type SharedStackMember =
+  | 'temporalAddress'
+  | 'ingressUrl'
+  | 'apiKey'
+  | 'sandbox'
+  | 'merchantPrivateKeyPem'
+  | 'connection'
+  | 'payoutClient'
+  | 'ceilingClient'
+  | 'sandboxControl';
+
+/** The `Stack` members that depend only on the payout services and the clients, whatever the Temporal. */
+export function sharedStackMembers(
+  temporalAddress: string,
+  payout: PayoutServices,
+  clients: Awaited<ReturnType<typeof connectClients>>,
+): Pick<Stack, SharedStackMember> {
+  return {
+    temporalAddress,
+    ingressUrl: payout.ingressUrl,
+    apiKey: payout.apiKey,
+    sandbox: payout.sandbox,
+    merchantPrivateKeyPem: payout.merchantPrivateKeyPem,
+    ...clients,
+    sandboxControl: sandboxControlOf(payout.sandbox.baseUrl),
+  };
+}
+
+/** Calls the sandbox's control API (`/_sandbox<route>`). */
+export function sandboxControlOf(baseUrl: string): Stack['sandboxControl'] {
+  return async <T>(method: string, route: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${baseUrl}/_sandbox${route}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(60_000),
+    });
+    const text = await response.text();
+    if (!response.ok)
+      throw new Error(`sandbox ${method} ${route} → ${response.status}: ${text.slice(0, 300)}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  };
 }

@@ -1,4 +1,5 @@
 import { type PayoutCount, type ProcessStack, type WaitResult } from '../support/process-stack';
+import { eventually } from '../support/wait';
 import { tally } from './figures';
 
 export interface Settled {
@@ -88,4 +89,37 @@ export async function checkAcknowledgedWebhooks(stack: ProcessStack, orderIds: s
     }
   }
   return check;
+}
+
+/** Waits until each order's workflow runs activity `type` (a worker holds it: a kill now interrupts it). */
+export async function activityRunning(
+  stack: ProcessStack,
+  orderIds: string[],
+  type: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  await eventually(
+    async () =>
+      Promise.all(
+        orderIds.map(async (id) =>
+          (await stack.pendingActivities(id).catch(() => [])).some(
+            (activity) => activity.type === type && activity.state === 'STARTED',
+          ),
+        ),
+      ),
+    (running) => running.every(Boolean),
+    { timeoutMs, intervalMs: 200, what: `${type} to run for every order` },
+  );
+}
+
+/** The figures every crash test reports for a settled batch (`faultAt`: when the fault was injected). */
+export function settledFigures(settled: Settled, orderIds: string[], faultAt: number, startedAt: number) {
+  return {
+    payouts: orderIds.length,
+    duplicates: settled.count.duplicates,
+    lost: settled.lost,
+    timeToRecoverMs: settled.wait.doneAt - faultAt,
+    wallMs: Date.now() - startedAt,
+    outcomes: settled.outcomes,
+  };
 }

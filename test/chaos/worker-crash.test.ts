@@ -5,7 +5,7 @@
  */
 import { startProcessStack, stackOrder, type ProcessStack } from '../support/process-stack';
 import { eventually } from '../support/wait';
-import { checkAcknowledgedWebhooks, expectExactlyOnePayoutEach, settle } from './checks';
+import { activityRunning, checkAcknowledgedWebhooks, expectExactlyOnePayoutEach, settle } from './checks';
 import { writeFigures } from './figures';
 
 let stack: ProcessStack;
@@ -16,22 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
-/** Waits until each order's workflow runs activity `type` (the worker holds it: a kill now loses it). */
-async function activityRunning(orderIds: string[], type: string) {
-  await eventually(
-    async () =>
-      Promise.all(
-        orderIds.map(async (id) =>
-          (await stack.pendingActivities(id).catch(() => [])).some(
-            (activity) => activity.type === type && activity.state === 'STARTED',
-          ),
-        ),
-      ),
-    (running) => running.every(Boolean),
-    { timeoutMs: 30_000, intervalMs: 200, what: `${type} to run for every order` },
-  );
-}
 
 const workerLogMentions = (since: number, text: string, orderId: string) =>
   stack.workers[0]!.linesSince(since).filter((line) => line.includes(text) && line.includes(orderId)).length;
@@ -45,7 +29,7 @@ it('kill -9 before the create: the token request is held at the sandbox, nothing
   const ids = orders.map((order) => order.orderId);
   const starting = stack.startPayouts(orders);
 
-  await activityRunning(ids, 'ensureAccessToken');
+  await activityRunning(stack, ids, 'ensureAccessToken');
   await eventually(
     () => stack.requests(),
     (requests) => requests.some((request) => request.route === 'token' && request.fault === 'delay'),

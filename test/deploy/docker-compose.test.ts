@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { load } from 'js-yaml';
@@ -22,6 +22,7 @@ import { workerEnvSchema } from '../../workers/worker-config';
 interface Service {
   image?: string;
   build?: unknown;
+  entrypoint?: string[];
   command?: string[];
   environment?: Record<string, string>;
   ports?: string[];
@@ -37,6 +38,34 @@ interface Compose {
 
 const ROOT = path.resolve(__dirname, '../..');
 const compose = load(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8')) as Compose;
+
+/**
+ * The versions scripts/install-temporal-server.sh pins for `npm run cluster`: compose must run the same server
+ * (and Web UI). Until that script exists, the server version it is specified to pin.
+ */
+const INSTALL_SCRIPT = path.join(ROOT, 'scripts/install-temporal-server.sh');
+function pinned(): { server: string; ui: string | null } {
+  if (!existsSync(INSTALL_SCRIPT)) return { server: '1.29.1', ui: null };
+  const script = readFileSync(INSTALL_SCRIPT, 'utf8');
+  const server = /^TEMPORAL_SERVER_VERSION=(\S+)$/m.exec(script)?.[1];
+  if (!server) throw new Error(`${INSTALL_SCRIPT} has no TEMPORAL_SERVER_VERSION= line`);
+  return { server, ui: /^TEMPORAL_UI_SERVER_VERSION=(\S+)$/m.exec(script)?.[1] ?? null };
+}
+
+/** `repo:tag` split at the tag. */
+function imageOf(name: string): { repository: string; tag: string } {
+  const image = compose.services[name]!.image!;
+  const colon = image.lastIndexOf(':');
+  return { repository: image.slice(0, colon), tag: image.slice(colon + 1) };
+}
+
+/** What a `sh -c` service runs, as the shell receives it (compose's `$$` unescaped, `\`-newlines joined). */
+function scriptOf(name: string): string {
+  const service = compose.services[name]!;
+  expect(service.entrypoint).toEqual(['sh', '-c']);
+  expect(service.command).toHaveLength(1);
+  return interpolate(service.command![0]!, {}).replace(/\\\n\s*/g, ' ');
+}
 
 class MissingVariable extends Error {
   constructor(readonly variable: string) {
@@ -112,7 +141,8 @@ describe('docker-compose.yml', () => {
         'postgresql',
         'sandbox',
         'temporal',
-        'temporal-search-attributes',
+        'temporal-schema',
+        'temporal-namespace',
         'temporal-ui',
         'ui-auth-proxy',
         'worker',
@@ -132,13 +162,6 @@ describe('docker-compose.yml', () => {
       for (const config of service.configs ?? [])
         expect(Object.keys(compose.configs)).toContain(config.source);
     }
-  });
-
-  it('registers exactly the payout search attributes, as Keyword', () => {
-    const script = compose.services['temporal-search-attributes']!.command!.join(' ');
-    const names = /for name in ([\w ]+); do/.exec(script)?.[1]?.trim().split(/\s+/);
-    expect(names?.sort()).toEqual(Object.keys(PAYOUT_SEARCH_ATTRIBUTES).sort());
-    expect(script).toContain('--type Keyword');
   });
 
   it.each([
@@ -234,6 +257,129 @@ describe('docker-compose.yml', () => {
       for (const name of services)
         expect(() => environmentOf(name, vars)).toThrow(new MissingVariable(variable));
     }
+  });
+});
+
+/**
+ * The variables the `temporalio/server` image renders its configuration from (server v1.29.1 module:
+ * docker/config_template.yaml, which the image's entrypoint renders, and config/docker.yaml, the same names in
+ * later builds of the image).
+ */
+const SERVER_IMAGE_ENV_KEYS = [
+  'DB',
+  'DB_PORT',
+  'POSTGRES_USER',
+  'POSTGRES_PWD',
+  'POSTGRES_SEEDS',
+  'DBNAME',
+  'VISIBILITY_DBNAME',
+  'NUM_HISTORY_SHARDS',
+  'BIND_ON_IP',
+  'DYNAMIC_CONFIG_FILE_PATH',
+];
+/** Where admin-tools holds the schemas (admin-tools.Dockerfile: `COPY ./temporal/schema /etc/temporal/schema`). */
+const SCHEMA_ROOT = '/etc/temporal/schema/postgresql/v12';
+
+describe('docker-compose.yml: Temporal without auto-setup', () => {
+  const adminTools = ['temporal-schema', 'temporal-namespace'];
+
+  it('runs the server version scripts/install-temporal-server.sh pins: plain server image and admin-tools', () => {
+    const { server, ui } = pinned();
+    for (const [name, service] of Object.entries(compose.services))
+      expect({ name, image: service.image ?? '' }).not.toEqual({
+        name,
+        image: expect.stringContaining('auto-setup'),
+      });
+    expect(imageOf('temporal')).toEqual({ repository: 'temporalio/server', tag: server });
+    // Admin-tools is tagged `<server>` or, up to 1.30, `<server>-tctl-<x.y.z>-cli-<x.y.z>` (the CLIs it holds).
+    expect(
+      Object.keys(compose.services).filter((name) =>
+        compose.services[name]!.image?.startsWith('temporalio/admin-tools:'),
+      ),
+    ).toEqual(adminTools);
+    for (const name of adminTools) {
+      const { tag } = imageOf(name);
+      expect({ name, server: /^(\d+\.\d+\.\d+)(?:-tctl-[\d.]+-cli-[\d.]+)?$/.exec(tag)?.[1] }).toEqual({
+        name,
+        server,
+      });
+    }
+    expect(new Set(adminTools.map((name) => compose.services[name]!.image)).size).toBe(1);
+    if (ui) expect(imageOf('temporal-ui')).toEqual({ repository: 'temporalio/ui', tag: ui });
+  });
+
+  it('creates and migrates both databases with the SQL tool, and starts the server only once that succeeded', () => {
+    const server = compose.services.temporal!;
+    const env = server.environment!;
+    const postgres = compose.services.postgresql!.environment!;
+    expect(env).toMatchObject({
+      DB: 'postgres12',
+      DB_PORT: '5432',
+      POSTGRES_SEEDS: 'postgresql',
+      POSTGRES_USER: postgres.POSTGRES_USER,
+      POSTGRES_PWD: postgres.POSTGRES_PASSWORD,
+    });
+    expect(Number(env.NUM_HISTORY_SHARDS)).toBeGreaterThanOrEqual(4);
+    expect(Object.keys(env).filter((key) => !SERVER_IMAGE_ENV_KEYS.includes(key))).toEqual([]);
+    expect(server.depends_on?.['temporal-schema']).toEqual({ condition: 'service_completed_successfully' });
+
+    const job = compose.services['temporal-schema']!;
+    expect(job.depends_on?.postgresql).toEqual({ condition: 'service_healthy' });
+    expect(job.environment?.SQL_PASSWORD).toBe(postgres.POSTGRES_PASSWORD);
+    const script = scriptOf('temporal-schema');
+    expect(script).toMatch(/^set -eu$/m);
+    const calls = [...script.matchAll(/^temporal-sql-tool (.*)$/gm)].map((m) => m[1]!);
+    for (const call of calls)
+      expect(call).toMatch(
+        new RegExp(
+          `^--plugin postgres12 --ep ${env.POSTGRES_SEEDS} -p ${env.DB_PORT} -u ${env.POSTGRES_USER} `,
+        ),
+      );
+    const steps = calls.map((call) => /--db (\S+) (.*)$/.exec(call)?.slice(1));
+    const database = (name: string, schema: string) => [
+      [name, 'create-database'],
+      [name, 'setup-schema -v 0.0'],
+      [name, `update-schema -d ${SCHEMA_ROOT}/${schema}/versioned`],
+    ];
+    expect(steps).toEqual([
+      ...database(env.DBNAME ?? 'temporal', 'temporal'),
+      ...database(env.VISIBILITY_DBNAME ?? 'temporal_visibility', 'visibility'),
+    ]);
+  });
+
+  it('creates the namespace and registers exactly the payout search attributes before workers and ingresses start', () => {
+    const worker = environmentOf('worker');
+    const job = compose.services['temporal-namespace']!;
+    expect(job.depends_on?.temporal).toEqual({ condition: 'service_healthy' });
+    for (const name of ['worker', 'ingress'])
+      expect(compose.services[name]!.depends_on?.['temporal-namespace']).toEqual({
+        condition: 'service_completed_successfully',
+      });
+
+    const script = scriptOf('temporal-namespace');
+    expect(script).toMatch(/^set -eu$/m);
+    expect(/^address=(\S+)$/m.exec(script)?.[1]).toBe(worker.TEMPORAL_ADDRESS);
+    const ns = `--address \\$address --namespace ${worker.TEMPORAL_NAMESPACE}`;
+    // Waits for the server, then creates the namespace only when describing it fails, with a retention.
+    expect(script).toMatch(/^retry sh -c "temporal operator cluster health .*grep -q SERVING"$/m);
+    expect(script).toMatch(
+      new RegExp(
+        `^temporal operator namespace describe ${ns} >/dev/null 2>&1 \\|\\|\\s+temporal operator namespace create ${ns} --retention \\d+[dh]$`,
+        'm',
+      ),
+    );
+    const creates = [...script.matchAll(/^temporal operator search-attribute create (.*)$/gm)].map(
+      (m) => m[1]!,
+    );
+    expect(creates).toHaveLength(1);
+    expect(creates[0]).toMatch(new RegExp(`^${ns} `));
+    const registered = Object.fromEntries(
+      [...creates[0]!.matchAll(/--name (\S+) --type (\S+)/g)].map((m) => [m[1]!, m[2]!]),
+    );
+    expect(registered).toEqual(PAYOUT_SEARCH_ATTRIBUTES);
+    // Done only once the frontend accepts a query on every one of them.
+    const query = /^retry temporal workflow count .* --query "(.*)"$/m.exec(script)?.[1];
+    expect(query?.match(/\w+(?= = '')/g)?.sort()).toEqual(Object.keys(PAYOUT_SEARCH_ATTRIBUTES).sort());
   });
 });
 

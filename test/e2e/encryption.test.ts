@@ -17,6 +17,7 @@ import {
   type ProcessStack,
 } from '../support/process-stack';
 import { uniqueId } from '../support/temporal';
+import { payeeFillsTheLink as fillTheLink } from '../support/payee';
 
 /**
  * G5: personal data and secrets never leave the payout's encrypted payloads. The whole stack runs as real
@@ -65,17 +66,15 @@ async function show(orderId: string): Promise<string> {
 
 /** The payee of scenario 1 submits the real payee page and follows the redirect back to our ingress. */
 async function payeeFillsTheLink(connectUrl: string): Promise<{ returnPage: Response; returnUrl: URL }> {
-  const submitted = await fetch(connectUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ name: PERSONAL.beneficiaryName, iban: PERSONAL.iban, bic: 'COBADEFFXXX' }),
-    redirect: 'manual',
+  const { submittedStatus, returnPage, returnUrl } = await fillTheLink(connectUrl, {
+    name: PERSONAL.beneficiaryName,
+    iban: PERSONAL.iban,
+    bic: 'COBADEFFXXX',
   });
-  expect(submitted.status).toBeGreaterThanOrEqual(300);
-  expect(submitted.status).toBeLessThan(400);
-  const returnUrl = new URL(submitted.headers.get('location')!);
+  expect(submittedStatus).toBeGreaterThanOrEqual(300);
+  expect(submittedStatus).toBeLessThan(400);
   expect(returnUrl.origin).toBe(stack.ingressUrl);
-  return { returnPage: await fetch(returnUrl), returnUrl };
+  return { returnPage, returnUrl };
 }
 
 beforeAll(async () => {

@@ -329,7 +329,11 @@ export interface ProcessStackOptions {
   name: string;
   /** Own dev server on a temporary SQLite file (needed to stop/restart Temporal). */
   ownTemporal?: boolean;
+  /** A Temporal the caller runs (e.g. the PostgreSQL cluster of test/cluster/); wins over `ownTemporal`. */
+  temporal?: StackTemporal;
   workers?: number;
+  /** Ingress processes (one API key); the first receives the sandbox's webhooks. Default 1. */
+  ingresses?: number;
   /** SANDBOX_* overrides (on top of fast test defaults). */
   sandboxEnv?: Record<string, string>;
   workerEnv?: Record<string, string>;
@@ -340,17 +344,20 @@ export interface ProcessStack {
   readonly name: string;
   readonly taskQueue: string;
   readonly ingressUrl: string;
+  /** Every ingress's base URL (the first is `ingressUrl`). */
+  readonly ingressUrls: string[];
   readonly webhookUrl: string;
   readonly temporal: StackTemporal;
   readonly sandbox: SandboxProcess;
   readonly workers: ServiceProcess[];
   readonly ingress: ServiceProcess;
+  readonly ingresses: ServiceProcess[];
   /** A Temporal client of the stack's server (for history and descriptions; the payouts go through HTTP). */
   readonly client: Client;
 
-  /** `POST /payouts`, retried like an order system would on a network error or 5xx. */
-  startPayout(order: OrderBody, options?: { attempts?: number }): Promise<StartAnswer>;
-  /** Starts many, `concurrency` at a time. */
+  /** `POST /payouts` (to ingress number `via`, default 0), retried like an order system would on a network error or 5xx. */
+  startPayout(order: OrderBody, options?: { attempts?: number; via?: number }): Promise<StartAnswer>;
+  /** Starts many, `concurrency` at a time, spread over the ingresses in turn. */
   startPayouts(orders: OrderBody[], concurrency?: number): Promise<StartAnswer[]>;
   /** `GET /payouts/:orderId`; `null` when the ingress does not answer 200. */
   payoutStatus(orderId: string): Promise<PayoutStatusAnswer | null>;
@@ -383,7 +390,7 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
   mkdirSync(STACK_LOG_DIR, { recursive: true });
   const dir = mkdtempSync(path.join(tmpdir(), `payout-stack-${options.name}-`));
   const logFile = (process: string) => path.join(STACK_LOG_DIR, `${options.name}-${process}.log`);
-  for (const file of ['worker-1', 'worker-2', 'worker-3', 'ingress'].map(logFile))
+  for (const file of ['worker-1', 'worker-2', 'worker-3', 'ingress', 'ingress-2'].map(logFile))
     rmSync(file, { force: true });
   const bundle = process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE;
   if (!bundle) throw new Error('TEMPORAL_TEST_WORKFLOW_BUNDLE is unset: run through Jest (globalSetup)');
@@ -393,10 +400,11 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
     for (const step of cleanups.splice(0).reverse()) await step().catch(() => {});
   };
   try {
-    const temporal = options.ownTemporal ? await ownTemporal(dir) : sharedTemporal();
+    const temporal = options.temporal ?? (options.ownTemporal ? await ownTemporal(dir) : sharedTemporal());
     cleanups.push(() => temporal.close());
-    const ingressPort = await freePort();
-    const ingressUrl = `http://127.0.0.1:${ingressPort}`;
+    const ingressPorts = await Promise.all(Array.from({ length: options.ingresses ?? 1 }, () => freePort()));
+    const ingressUrls = ingressPorts.map((port) => `http://127.0.0.1:${port}`);
+    const ingressUrl = ingressUrls[0]!;
     const webhookUrl = `${ingressUrl}/webhooks/fintecture`;
     const sandbox = await startSandboxProcess({
       SANDBOX_STEP_DELAY_MS: '200',
@@ -442,24 +450,29 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
           logFile(`worker-${index + 1}`),
         ),
     );
-    const ingress = new ServiceProcess(
-      'ingress',
-      'client/ingress/main.ts',
-      () => ({
-        ...base,
-        INGRESS_PORT: String(ingressPort),
-        INGRESS_HOST: '127.0.0.1',
-        INGRESS_API_KEY: STACK_API_KEY,
-        FINTECTURE_APP_ID: sandbox.appId,
-        FINTECTURE_PRIVATE_KEY: sandbox.privateKeyPath,
-        PAYOUT_POLL_DELAYS_SECONDS: '1,2',
-        PAYOUT_MAX_WAIT_SECONDS: '300',
-        ...options.ingressEnv,
-      }),
-      () => waitForHealth(`${ingressUrl}/healthz`, 60_000),
-      logFile('ingress'),
+    const ingresses = ingressPorts.map(
+      (ingressPort, index) =>
+        new ServiceProcess(
+          index === 0 ? 'ingress' : `ingress-${index + 1}`,
+          'client/ingress/main.ts',
+          () => ({
+            ...base,
+            PUBLIC_BASE_URL: ingressUrls[index]!,
+            INGRESS_PORT: String(ingressPort),
+            INGRESS_HOST: '127.0.0.1',
+            INGRESS_API_KEY: STACK_API_KEY,
+            FINTECTURE_APP_ID: sandbox.appId,
+            FINTECTURE_PRIVATE_KEY: sandbox.privateKeyPath,
+            PAYOUT_POLL_DELAYS_SECONDS: '1,2',
+            PAYOUT_MAX_WAIT_SECONDS: '300',
+            ...options.ingressEnv,
+          }),
+          () => waitForHealth(`${ingressUrls[index]}/healthz`, 60_000),
+          logFile(index === 0 ? 'ingress' : `ingress-${index + 1}`),
+        ),
     );
-    const services = [...workers, ingress];
+    const ingress = ingresses[0]!;
+    const services = [...workers, ...ingresses];
     cleanups.push(async () => {
       await Promise.all(services.map((service) => service.close()));
     });
@@ -490,8 +503,9 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
       method: string,
       route: string,
       body?: unknown,
+      via = 0,
     ): Promise<{ status: number; json: unknown }> {
-      const response = await fetch(`${ingressUrl}${route}`, {
+      const response = await fetch(`${ingressUrls[via % ingressUrls.length]}${route}`, {
         method,
         headers: {
           authorization: `Bearer ${STACK_API_KEY}`,
@@ -514,20 +528,22 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
       name: options.name,
       taskQueue,
       ingressUrl,
+      ingressUrls,
       webhookUrl,
       temporal,
       sandbox,
       workers,
       ingress,
+      ingresses,
       client,
 
-      async startPayout(order, { attempts = 10 } = {}) {
+      async startPayout(order, { attempts = 10, via = 0 } = {}) {
         startedOrders.add(`payout-${order.orderId}`);
         let retries = 0;
         let last: { status: number; json: unknown } = { status: 0, json: undefined };
         for (let attempt = 1; attempt <= attempts; attempt++) {
           try {
-            last = await ingressRequest('POST', '/payouts', order);
+            last = await ingressRequest('POST', '/payouts', order, via);
             if (last.status < 500) break;
           } catch (error) {
             last = { status: 0, json: String(error) };
@@ -540,7 +556,8 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
       },
 
       async startPayouts(orders, concurrency = 20) {
-        return mapLimit(orders, concurrency, (order) => stack.startPayout(order));
+        let turn = 0;
+        return mapLimit(orders, concurrency, (order) => stack.startPayout(order, { via: turn++ }));
       },
 
       async payoutStatus(orderId) {

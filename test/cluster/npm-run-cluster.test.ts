@@ -1,0 +1,141 @@
+/**
+ * `npm run cluster` as a person runs it: the launcher (scripts/cluster.ts) in its own process group with
+ * non-default ports and its own data folder. It must print every URL, serve the Web UI, pay out through
+ * both ingresses, stop on Ctrl-C in order, and on the next run find the payouts of the first (resume).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { freePort, PROJECT_ROOT } from '../../scripts/temporal-dev-server';
+import { tsxNodeArgs } from '../../scripts/service-process';
+import { TEST_BIC, TEST_IBAN } from '../support/payout-bodies';
+import { uniqueId } from '../support/temporal';
+import { eventually } from '../support/wait';
+
+const RUNNING = 'Payout orchestrator is running on a Temporal cluster.';
+/** Settings of the test run that would point the launcher elsewhere. */
+const FOREIGN_ENV =
+  /^(TEMPORAL_|FINTECTURE_|INGRESS_|SANDBOX_|PAYLOAD_CODEC|CODEC_SERVER_|WORKER_|START_DATA_DIR$|PUBLIC_BASE_URL$)/;
+
+const dataDir = path.join(PROJECT_ROOT, '.data', 'cluster-test', `npm-run-cluster-${process.pid}`);
+let ports: Record<string, number>;
+const running: ChildProcess[] = [];
+
+beforeAll(async () => {
+  rmSync(dataDir, { recursive: true, force: true });
+  ports = {
+    INGRESS_PORT: await freePort(),
+    SANDBOX_PORT: await freePort(),
+    CLUSTER_TEMPORAL_PORT: await freePort(),
+    TEMPORAL_UI_PORT: await freePort(),
+    CODEC_SERVER_PORT: await freePort(),
+    WORKER_METRICS_PORT: await freePort(),
+  };
+  // The second ingress and worker take the next ports: make sure they are free too.
+  if (ports.INGRESS_PORT! + 1 === ports.SANDBOX_PORT) ports.SANDBOX_PORT = await freePort();
+});
+afterAll(async () => {
+  for (const child of running) if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+interface Launch {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `tsx scripts/cluster.ts`; resolves once it printed that it runs. */
+async function launch(): Promise<Launch> {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !FOREIGN_ENV.test(key)));
+  const child = spawn(process.execPath, tsxNodeArgs('scripts/cluster.ts'), {
+    cwd: PROJECT_ROOT,
+    env: {
+      ...env,
+      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+      START_DATA_DIR: dataDir,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  running.push(child);
+  let text = '';
+  child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  // 'close', not 'exit': the last output lines ("stopped") may arrive after the exit.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  await Promise.race([
+    eventually(
+      () => text,
+      (output) => output.includes(RUNNING),
+      { timeoutMs: 240_000, intervalMs: 200, what: 'npm run cluster to run' },
+    ),
+    exited.then((code) => {
+      throw new Error(`npm run cluster exited (${code}) before running:\n${text}`);
+    }),
+  ]);
+  return { child, output: () => text, exited };
+}
+
+/** Ctrl-C in a terminal: SIGINT to the whole process group; resolves with the exit code. */
+async function interrupt(run: Launch): Promise<number | null> {
+  process.kill(-run.child.pid!, 'SIGINT');
+  return run.exited;
+}
+
+it('starts the topology, pays out through both ingresses, stops on Ctrl-C and resumes on the next run', async () => {
+  const first = await launch();
+  const printed = first.output();
+  expect(printed).toContain(`Temporal frontend  127.0.0.1:${ports.CLUSTER_TEMPORAL_PORT}`);
+  expect(printed).toContain(`Temporal Web UI    http://127.0.0.1:${ports.TEMPORAL_UI_PORT}`);
+  expect(printed).toContain(`ingress 1          http://127.0.0.1:${ports.INGRESS_PORT}`);
+  expect(printed).toContain(`ingress 2          http://127.0.0.1:${ports.INGRESS_PORT! + 1}`);
+
+  // The Web UI is the real one, talking to the cluster's frontend.
+  const ui = await fetch(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/api/v1/namespaces/default`);
+  expect(ui.status).toBe(200);
+  expect(((await ui.json()) as { namespaceInfo?: { name?: string } }).namespaceInfo?.name).toBe('default');
+
+  const apiKey = readFileSync(path.join(dataDir, 'cluster', 'ingress-api-key'), 'utf8').trim();
+  const ingress = (index: number) => `http://127.0.0.1:${ports.INGRESS_PORT! + index}`;
+  const orderIds = [uniqueId('cluster-npm'), uniqueId('cluster-npm')];
+  for (const [index, orderId] of orderIds.entries()) {
+    const answer = await fetch(`${ingress(index)}/payouts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        orderId,
+        amount: '26.99',
+        currency: 'EUR',
+        communication: 'MyShop REFUND',
+        payee: { name: 'John Doe', email: 'john@doe.example' },
+        beneficiary: { name: 'John Doe', iban: TEST_IBAN, bic: TEST_BIC },
+      }),
+    });
+    expect(answer.status).toBe(201);
+  }
+  const outcome = (index: number, orderId: string) =>
+    fetch(`${ingress(index)}/payouts/${orderId}`, { headers: { authorization: `Bearer ${apiKey}` } })
+      .then((response) => response.json() as Promise<{ outcome: string | null }>)
+      .then((body) => body.outcome);
+  // Each ingress reads the payout the other one started: one cluster behind both.
+  for (const [index, orderId] of orderIds.entries()) {
+    await eventually(
+      () => outcome(1 - index, orderId),
+      (value) => value === 'SETTLED',
+      {
+        timeoutMs: 90_000,
+        intervalMs: 500,
+        what: `${orderId} to settle`,
+      },
+    );
+  }
+
+  expect(await interrupt(first)).toBe(0);
+  expect(first.output()).toContain('stopped');
+
+  // The next run finds its database: the payouts of the first run are still there.
+  const second = await launch();
+  expect(await outcome(0, orderIds[0]!)).toBe('SETTLED');
+  expect(await interrupt(second)).toBe(0);
+}, 600_000);
