@@ -1,9 +1,14 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { log as activityLog } from '@temporalio/activity';
 import { type LogLevel } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { LogTimestamp } from '@temporalio/worker';
 import { jsonLogger } from '../../workers/logger';
 import { logFiles } from '../support/log-file';
+
+/** PEM-shaped text that is no key (test/fixtures): no private-key-shaped text outside the fixtures. */
+const PEM_SHAPED_TEXT = readFileSync(path.join(__dirname, '../fixtures/not-a-private-key.pem'), 'utf8');
 
 /** The worker's Temporal `Logger` over pino, writing through a real pino destination (a file, synchronously). */
 
@@ -74,7 +79,7 @@ it('censors personal data and secrets that reach the metadata', () => {
     payee: { name: 'Jane Roe', email: 'jane@roe.example', phone: '+33601020304' },
     headers: { authorization: 'Bearer token-0123456789' },
     access_token: 'token-0123456789',
-    privateKey: '-----BEGIN PRIVATE KEY-----',
+    privateKey: PEM_SHAPED_TEXT,
   });
   for (const value of [
     'John Doe',
@@ -87,7 +92,7 @@ it('censors personal data and secrets that reach the metadata', () => {
   }
   expect(text()).not.toContain('+33601020304');
   expect(text()).not.toContain('token-0123456789');
-  expect(text()).not.toContain('PRIVATE KEY');
+  expect(text()).not.toContain(PEM_SHAPED_TEXT.split('\n')[0]);
   expect(lines()[0]).toMatchObject({
     orderId: 'order-1',
     beneficiary: { iban: '[redacted]' },
