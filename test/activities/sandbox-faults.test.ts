@@ -88,6 +88,19 @@ function sessionOf(result: CreateSessionResult, kind: 'created' | 'adopted'): Cr
   return result.session;
 }
 
+/** The order's own session, created by a first attempt. */
+async function ownSession(
+  order: ReturnType<typeof scenario1Request>,
+  activities = h.activities(),
+): Promise<CreatedPayout> {
+  return sessionOf(await h.attempt(1).run(activities.createPayoutSession, order), 'created');
+}
+
+/** One sweep for the order's session. */
+function sweep(order: ReturnType<typeof scenario1Request>, ours: CreatedPayout, activities = h.activities()) {
+  return h.attempt(1).run(activities.sweepDuplicates, { order, sessionId: ours.sessionId });
+}
+
 describe('a create that fails', () => {
   it.each([
     ['500', { status: 500 }],
@@ -295,7 +308,7 @@ describe('a create that fails', () => {
     const id = uniqueId('order');
     const order = scenario1Request(id);
     const activities = h.activities();
-    const ours = sessionOf(await h.attempt(1).run(activities.createPayoutSession, order), 'created');
+    const ours = await ownSession(order, activities);
     // An earlier attempt's create that committed unseen.
     const duplicate = await h.createDirectly(order);
 
@@ -474,9 +487,9 @@ describe('the duplicate sweep', () => {
   it('is clean when the order has only its own session', async () => {
     const order = scenario1Request(uniqueId('order'));
     const activities = h.activities();
-    const ours = sessionOf(await h.attempt(1).run(activities.createPayoutSession, order), 'created');
+    const ours = await ownSession(order, activities);
     const before = await logLength();
-    expect(await h.attempt(1).run(activities.sweepDuplicates, { order, sessionId: ours.sessionId })).toEqual({
+    expect(await sweep(order, ours, activities)).toEqual({
       outcome: 'clean',
     });
     expect(searches(await sentSince(before))).toEqual(['list*']);
@@ -486,11 +499,11 @@ describe('the duplicate sweep', () => {
     const id = uniqueId('order');
     const order = scenario1Request(id);
     const activities = h.activities();
-    const ours = sessionOf(await h.attempt(1).run(activities.createPayoutSession, order), 'created');
+    const ours = await ownSession(order, activities);
     const duplicate = await h.createDirectly(order);
 
     const before = await logLength();
-    const result = await h.attempt(1).run(activities.sweepDuplicates, { order, sessionId: ours.sessionId });
+    const result = await sweep(order, ours, activities);
     expect(result).toEqual({ outcome: 'cancelled', cancelledSessionIds: [duplicate] });
     const cancels = (await requestsSince(before)).filter((r) => r.route === 'cancel');
     expect(cancels.map((r) => `${r.method} ${r.url}`)).toEqual([`PATCH /pis/v2/payments/${duplicate}`]);
@@ -501,7 +514,7 @@ describe('the duplicate sweep', () => {
     // The final sweep meets the duplicate it cancelled (Fintecture shows transfer `cancelled` with it): done,
     // no second PATCH, and not a duplicate that needs a person.
     const again = await logLength();
-    expect(await h.attempt(1).run(activities.sweepDuplicates, { order, sessionId: ours.sessionId })).toEqual({
+    expect(await sweep(order, ours, activities)).toEqual({
       outcome: 'cancelled',
       cancelledSessionIds: [duplicate],
     });
@@ -512,14 +525,14 @@ describe('the duplicate sweep', () => {
     const id = uniqueId('order');
     const order = scenario2Request(id);
     const activities = h.activities();
-    const ours = sessionOf(await h.attempt(1).run(activities.createPayoutSession, order), 'created');
+    const ours = await ownSession(order, activities);
     const duplicate = await h.createDirectly(order);
     expect((await h.payouts(`payout-${id}`)).find((p) => p.sessionId === duplicate)?.status).toBe(
       'payment_created',
     );
 
     const before = await logLength();
-    const result = await h.attempt(1).run(activities.sweepDuplicates, { order, sessionId: ours.sessionId });
+    const result = await sweep(order, ours, activities);
     expect(result).toEqual({ outcome: 'duplicate', sessionIds: [duplicate] });
     expect(await sentSince(before)).not.toContain('cancel');
     const payouts = await h.payouts(`payout-${id}`);
@@ -530,12 +543,12 @@ describe('the duplicate sweep', () => {
     const id = uniqueId('order');
     const order = scenario1Request(id);
     const activities = h.activities();
-    const ours = sessionOf(await h.attempt(1).run(activities.createPayoutSession, order), 'created');
+    const ours = await ownSession(order, activities);
     const cancellable = await h.createDirectly(order);
     // The same reference, a verified beneficiary: money already on its way.
     const paid = await h.createDirectly(scenario2Request(id));
 
-    const result = await h.attempt(1).run(activities.sweepDuplicates, { order, sessionId: ours.sessionId });
+    const result = await sweep(order, ours, activities);
     expect(result).toEqual({ outcome: 'duplicate', sessionIds: [paid] });
     const statuses = Object.fromEntries(
       (await h.payouts(`payout-${id}`)).map((p) => [p.sessionId, p.status] as const),
@@ -549,7 +562,7 @@ describe('the duplicate sweep', () => {
 
   it('says incomplete when it could not read the whole list and found no other session', async () => {
     const order = scenario1Request(uniqueId('order'));
-    const ours = sessionOf(await h.attempt(1).run(h.activities().createPayoutSession, order), 'created');
+    const ours = await ownSession(order);
     await smallPages();
     const bounded = h.activities({ env: { FINTECTURE_RECONCILE_MAX_PAGES: '1' } });
     expect(await h.attempt(1).run(bounded.sweepDuplicates, { order, sessionId: ours.sessionId })).toEqual({
