@@ -1,6 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type Payload, type PayloadCodec } from '@temporalio/common';
+import { constantTimeEqual } from '../../common/constant-time';
 
 /**
  * Temporal's codec-server protocol (`POST /encode`, `POST /decode`, JSON `{payloads: [{metadata, data}]}`
@@ -39,12 +39,6 @@ const toJson = (payload: Payload): JsonPayload => ({
   ),
   data: Buffer.from(payload.data ?? new Uint8Array()).toString('base64'),
 });
-
-function sameToken(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
@@ -98,7 +92,7 @@ export function createCodecServer(options: CodecServerOptions): Server {
         });
         return res.end();
       }
-      if (!token || !sameToken(token, options.token)) {
+      if (!token || !constantTimeEqual(token, options.token)) {
         log('codec_refused', { reason: 'token' });
         return send(res, 401, { error: 'unauthorized' }, origin);
       }

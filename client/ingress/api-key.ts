@@ -1,4 +1,4 @@
-import { constantTimeEqual } from './constant-time';
+import { constantTimeEqual } from '../../common/constant-time';
 import { type Secret } from '../../common/secret';
 
 /** True when `Authorization: Bearer <key>` carries the expected key (compared in constant time). */

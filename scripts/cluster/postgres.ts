@@ -105,7 +105,7 @@ export class Postgres {
 
   /** `pg_ctl stop`; `immediate` is a crash (no checkpoint: recovery on the next start). */
   async stop(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
-    if (!this.running()) return;
+    if (!(await this.status())) return;
     await this.exec('pg_ctl', ['-D', this.dataDir, '-m', mode, '-w', 'stop']);
   }
 
@@ -125,10 +125,6 @@ export class Postgres {
       `-p ${this.options.port} -k ${this.socketDir} -c listen_addresses=127.0.0.1 -c max_connections=300`,
       'restart',
     ]);
-  }
-
-  running(): boolean {
-    return existsSync(path.join(this.dataDir, 'postmaster.pid'));
   }
 
   /** `pg_ctl status`: whether a server runs on this data folder. */

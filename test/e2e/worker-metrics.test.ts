@@ -5,6 +5,7 @@
  */
 import { freePort } from '../../scripts/temporal-dev-server';
 import { startProcessStack, stackOrder, type ProcessStack } from '../support/process-stack';
+import { eventually } from '../support/wait';
 
 let stack: ProcessStack;
 let metricsUrl: string;
@@ -36,16 +37,6 @@ function sample(lines: string[], name: string, labels: Record<string, string>): 
     .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 }
 
-/** Whether each order's workflow closed, asking Temporal until all have or 60 s passed. */
-async function waitUntilClosed(orderIds: string[]): Promise<boolean[]> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const closed = await Promise.all(orderIds.map(async (id) => (await stack.closedAt(id)) !== null));
-    if (closed.every(Boolean) || Date.now() > deadline) return closed;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 it('exports runtime metrics, Fintecture call latency and failures by type, payouts finished by outcome', async () => {
   // One 429 on the first create: the activity fails with FintectureRateLimited and the retry succeeds
   // (`Retry-After: 0` once made the failure final: Temporal stops retrying on a zero next-retry delay).
@@ -60,8 +51,11 @@ it('exports runtime metrics, Fintecture call latency and failures by type, payou
   expect(wait.outcomes.get(rejected.orderId)?.outcome).toBe('REJECTED');
   // The outcome shows before the workflow ends (the final duplicate sweep, then the finished metric and the
   // completion): scrape once both workflows are closed.
-  const closed = await waitUntilClosed([settled.orderId, rejected.orderId]);
-  expect(closed).toEqual([true, true]);
+  await eventually(
+    () => Promise.all([settled.orderId, rejected.orderId].map((id) => stack.closedAt(id))),
+    (closedAt) => closedAt.every((at) => at !== null),
+    { timeoutMs: 60_000, intervalMs: 100, what: 'both workflows to close' },
+  );
 
   const lines = await scrape();
   // The SDK's own worker metrics come out of the same endpoint.

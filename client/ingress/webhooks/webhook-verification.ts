@@ -1,6 +1,6 @@
 import { constants, createHash, privateDecrypt, type KeyObject } from 'node:crypto';
 import { EVENT_REQUEST_ID_PATTERN } from '../../../domain/identifiers';
-import { constantTimeEqual } from '../constant-time';
+import { constantTimeEqual } from '../../../common/constant-time';
 
 /**
  * Verifies a Fintecture webhook (fintecture-api.md §7). Fintecture's "signature" is an ENCRYPTION of the
