@@ -104,31 +104,18 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const address = `127.0.0.1:${port}`;
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
-  let lastError: unknown;
-  for (;;) {
-    if (child.exitCode !== null) {
-      throw new Error(`temporal server exited with ${child.exitCode} before answering:\n${output}`);
-    }
-    try {
-      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
-      try {
-        await connection.workflowService.describeNamespace({ namespace });
-      } finally {
-        await connection.close();
-      }
-      break;
-    } catch (error) {
-      lastError = error;
-      if (Date.now() > deadline) {
-        child.kill('SIGKILL');
-        throw new Error(
-          `temporal server did not answer on ${address} in time: ${String(lastError)}\n${output}`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
+  await waitUntilNamespaceAnswers({
+    address,
+    namespace,
+    timeoutMs: options.readyTimeoutMs ?? 60_000,
+    gone: () =>
+      child.exitCode !== null
+        ? `temporal server exited with ${child.exitCode} before answering:\n${output}`
+        : null,
+    onTimeout: () => child.kill('SIGKILL'),
+    what: `temporal server did not answer on ${address} in time`,
+    detail: () => output,
+  });
 
   return {
     address,
@@ -143,4 +130,43 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * Resolves once the frontend at `address` answers for `namespace` (not on a fixed sleep: a server needs from
+ * one to several seconds depending on the machine). `gone` says why waiting is pointless (the server exited).
+ */
+export async function waitUntilNamespaceAnswers(options: {
+  address: string;
+  namespace: string;
+  timeoutMs: number;
+  gone: () => string | null;
+  what: string;
+  detail?: () => string;
+  onTimeout?: () => void;
+}): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    const why = options.gone();
+    if (why) throw new Error(why);
+    try {
+      const connection = await Connection.connect({ address: options.address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace: options.namespace });
+      } finally {
+        await connection.close();
+      }
+      return;
+    } catch (error) {
+      lastError = error;
+      if (Date.now() > deadline) {
+        options.onTimeout?.();
+        throw new Error(
+          `${options.what}: ${String(lastError)}${options.detail ? `\n${options.detail()}` : ''}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }

@@ -13,7 +13,7 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { PAYOUT_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
-import { freePort, PROJECT_ROOT } from '../temporal-dev-server';
+import { freePort, PROJECT_ROOT, waitUntilNamespaceAnswers } from '../temporal-dev-server';
 import { Postgres } from './postgres';
 
 const execFileAsync = promisify(execFile);
@@ -321,31 +321,17 @@ dynamicConfigClient:
 
   /** Resolves once the frontend answers and the system namespace is readable (the services found each other). */
   async waitUntilServing(timeoutMs = 120_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    for (;;) {
-      for (const [name, child] of this.processes) {
-        if (child.exitCode !== null && !this.stopping && name === 'frontend') {
-          throw new Error(
-            `the Temporal ${name} service exited (${child.exitCode}); see ${this.logDir}/${name}.log`,
-          );
-        }
-      }
-      try {
-        const connection = await Connection.connect({ address: this.address, connectTimeout: 1_000 });
-        try {
-          await connection.workflowService.describeNamespace({ namespace: 'temporal-system' });
-          return;
-        } finally {
-          await connection.close();
-        }
-      } catch (error) {
-        last = error;
-      }
-      if (Date.now() > deadline)
-        throw new Error(`the Temporal cluster did not serve in time: ${String(last)}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    const frontend = this.processes.get('frontend');
+    await waitUntilNamespaceAnswers({
+      address: this.address,
+      namespace: 'temporal-system',
+      timeoutMs,
+      gone: () =>
+        frontend && frontend.exitCode !== null && !this.stopping
+          ? `the Temporal frontend service exited (${frontend.exitCode}); see ${this.logDir}/frontend.log`
+          : null,
+      what: 'the Temporal cluster did not serve in time',
+    });
   }
 
   /** The namespace (if missing) and the payout search attributes (if missing), then waits until both show. */
