@@ -3,12 +3,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runCli, type CliIo } from '../../client/cli/commands';
+import { type CliIo } from '../../client/cli/commands';
+import { runTestCli } from '../support/cli';
 import { startContractWorker, type ContractWorker } from '../support/ingress-harness';
 import { TEST_BIC, TEST_IBAN } from '../support/payout-bodies';
-import { testNamespace, testTemporalAddress, uniqueId } from '../support/temporal';
+import { uniqueId } from '../support/temporal';
 import { eventually } from '../support/wait';
-import { TEST_CODEC_KEYS_FILE } from '../support/codec';
 import { tsxNodeArgs } from '../../scripts/service-process';
 
 let worker: ContractWorker;
@@ -19,23 +19,8 @@ afterAll(async () => {
   await worker?.stop();
 });
 
-async function cli(argv: string[], env: Record<string, string> = {}, openService?: CliIo['openService']) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    env: {
-      TEMPORAL_ADDRESS: testTemporalAddress(),
-      TEMPORAL_NAMESPACE: testNamespace(),
-      TEMPORAL_TASK_QUEUE: worker.taskQueue,
-      PAYLOAD_CODEC_KEYS_FILE: TEST_CODEC_KEYS_FILE,
-      ...env,
-    },
-    ...(openService ? { openService } : {}),
-  });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], env: Record<string, string> = {}, openService?: CliIo['openService']) =>
+  runTestCli(argv, { taskQueue: worker.taskQueue, env, ...(openService ? { openService } : {}) });
 
 const neverConnect: CliIo['openService'] = async () => {
   throw new Error('the CLI must not connect for this');

@@ -1,6 +1,6 @@
 import { type Client, type Connection } from '@temporalio/client';
 import { METADATA_ENCODING_KEY } from '@temporalio/common';
-import { runCli } from '../../client/cli/commands';
+import { runTestCli } from '../support/cli';
 import { ORDER_CONFLICT_MESSAGE } from '../../client/payouts/payout-answers';
 import {
   createPayoutService,
@@ -38,7 +38,7 @@ import {
   type OrderBody,
 } from '../support/order-conflict-cases';
 import { TEST_IBAN } from '../support/payout-bodies';
-import { connectTestClient, testNamespace, testTemporalAddress, uniqueId } from '../support/temporal';
+import { connectTestClient, testNamespace, uniqueId } from '../support/temporal';
 import { eventually } from '../support/wait';
 
 /**
@@ -277,21 +277,7 @@ describe('the payout service', () => {
 });
 
 describe('payouts start (CLI)', () => {
-  async function cli(argv: string[]) {
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(argv, {
-      stdout: (text) => (stdout += text),
-      stderr: (text) => (stderr += text),
-      env: {
-        TEMPORAL_ADDRESS: testTemporalAddress(),
-        TEMPORAL_NAMESPACE: testNamespace(),
-        TEMPORAL_TASK_QUEUE: worker.taskQueue,
-        PAYLOAD_CODEC_KEYS_FILE: TEST_CODEC_KEYS_FILE,
-      },
-    });
-    return { code, stdout, stderr };
-  }
+  const cli = (argv: string[]) => runTestCli(argv, { taskQueue: worker.taskQueue });
 
   it('says the same as the 409 and exits with 1; the same request is found (one key for ingress and CLI)', async () => {
     const orderId = uniqueId('order');
