@@ -12,7 +12,8 @@ import { MAX_COMMUNICATION_LENGTH, PayoutRequestSchema } from '../../domain/payo
 import { ORDER_EVENT_TYPES } from '../../domain/order-events';
 import { SESSION_STATUSES, TRANSFER_STATES } from '../../domain/session-states';
 import { RETURN_PAGE_STATES } from './return-page/return-state';
-import { type progressAnswer, type startAnswer, type statusAnswer } from '../payouts/payout-answers';
+import { type startAnswer, type statusAnswer } from '../payouts/payout-answers';
+import { type progressAnswer } from './return-page/progress-answer';
 
 /**
  * The ingress's contract (issues 11, 13). Every route declares its params, query, body and answers as zod

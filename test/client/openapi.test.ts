@@ -3,12 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type FastifyInstance } from 'fastify';
 import { ANSWER_SCHEMAS, API_TITLE, DOCS_CSP } from '../../client/ingress/openapi';
-import {
-  orderConflictAnswer,
-  progressAnswer,
-  startAnswer,
-  statusAnswer,
-} from '../../client/payouts/payout-answers';
+import { orderConflictAnswer, startAnswer, statusAnswer } from '../../client/payouts/payout-answers';
+import { progressAnswer } from '../../client/ingress/return-page/progress-answer';
 import { type PayoutService } from '../../client/payouts/payout-service';
 import { parsePayoutRequest, PayoutRequestSchema } from '../../domain/payout-request';
 import { initialPayoutView, type PayoutStatusView } from '../../workflows/messages';

@@ -1,4 +1,4 @@
-import { progressAnswer } from '../../client/payouts/payout-answers';
+import { progressAnswer } from '../../client/ingress/return-page/progress-answer';
 import {
   isFinalReturnPageState,
   RETURN_PAGE_STATES,

@@ -10,7 +10,7 @@ import { codeOrUndefined } from '../event-fields';
 import { ANSWER_SCHEMAS, errorAnswer, html, LIMITED_ROUTE_ANSWERS, TEMPORAL_DOWN_ANSWER } from '../openapi';
 import { type IngressContext } from '../server';
 import { errorFields } from '../../logger';
-import { progressAnswer } from '../../payouts/payout-answers';
+import { progressAnswer } from './progress-answer';
 import { pageHeaders, renderMessagePage, renderProgressPage } from './return-page';
 import { TemporalUnavailableError } from '../../payouts/temporal-errors';
 
