@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   say('starting Temporal: history, matching, frontend and worker services (4 history shards)…');
   await cluster.start();
 
-  const { codecEndpoint } = codecEndpointOf(supervisor, codecPort);
+  const { codecToken, codecEndpoint } = codecEndpointOf(supervisor, codecPort);
   const webUi = env.CLUSTER_WEB_UI !== '0';
   if (webUi) startWebUi(env.PAYLOAD_CODEC === 'off' ? null : codecEndpoint);
 
@@ -100,6 +100,7 @@ async function main(): Promise<void> {
     workerMetricsPorts,
     sandboxPort,
     codecPort,
+    codecToken,
     uiOrigin: `http://127.0.0.1:${uiPort}`,
     publicBaseUrl,
     beforeWorkers: bundling,

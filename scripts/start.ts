@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   const bundleFile = path.join(dataDir, 'workflow-bundle.js');
   say('bundling the workflow code…');
   const bundling = bundleWorkflows(bundleFile);
-  const { codecEndpoint } = codecEndpointOf(supervisor, codecPort);
+  const { codecToken, codecEndpoint } = codecEndpointOf(supervisor, codecPort);
   if (!temporalAddress) {
     say(`starting the Temporal dev server (SQLite ${path.join(dataDir, 'temporal', 'dev.db')})…`);
     devServer = await startDevServer({
@@ -66,6 +66,7 @@ async function main(): Promise<void> {
     workerMetricsPorts: [workerMetricsPort],
     sandboxPort,
     codecPort,
+    codecToken,
     uiOrigin: `http://127.0.0.1:${uiPort}`,
     publicBaseUrl,
     beforeWorkers: bundling,

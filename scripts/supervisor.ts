@@ -148,6 +148,8 @@ export interface PayoutServicesOptions {
   workerMetricsPorts: number[];
   sandboxPort: number;
   codecPort: number;
+  /** The codec server's token (`codecEndpointOf`): the Web UI's endpoint carries it. */
+  codecToken: string;
   /** The Web UI's origin, allowed to call the codec server. */
   uiOrigin: string;
   publicBaseUrl: string;
@@ -158,8 +160,6 @@ export interface PayoutServicesOptions {
 export interface PayoutServices {
   apiKey: string;
   sandboxUrl: string | undefined;
-  codecToken: string;
-  codecEndpoint: string;
 }
 
 /** The codec server's token and the endpoint the Web UI calls (the token is its first path segment). */
@@ -180,7 +180,6 @@ export async function startPayoutServices(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<PayoutServices> {
   const dataDir = supervisor.dataDir;
-  const { codecToken, codecEndpoint } = codecEndpointOf(supervisor, options.codecPort, env);
   const shared: NodeJS.ProcessEnv = {
     ...env,
     ...supervisor.localCodecEnv(),
@@ -242,7 +241,7 @@ export async function startPayoutServices(
     supervisor.run('codec', 'client/codec-server/main.ts', {
       ...shared,
       CODEC_SERVER_PORT: String(options.codecPort),
-      CODEC_SERVER_TOKEN: codecToken,
+      CODEC_SERVER_TOKEN: options.codecToken,
       CODEC_SERVER_UI_ORIGIN: options.uiOrigin,
     });
   }
@@ -250,7 +249,7 @@ export async function startPayoutServices(
     supervisor.say(`waiting for the ingress to answer http://127.0.0.1:${port}/healthz…`);
     await waitForHealth(`http://127.0.0.1:${port}/healthz`);
   }
-  return { apiKey, sandboxUrl, codecToken, codecEndpoint };
+  return { apiKey, sandboxUrl };
 }
 
 /** The ready-to-paste example printed at the end of `npm start` and `npm run cluster`. */

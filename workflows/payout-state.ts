@@ -141,7 +141,8 @@ export class PayoutState {
   }
 
   deadlinePassed(): boolean {
-    return Date.now() >= waitDeadlineMs(this.clock, this.settings, Date.now());
+    const now = Date.now();
+    return now >= waitDeadlineMs(this.clock, this.settings, now);
   }
 
   // --- transitions ----------------------------------------------------------------------------------------

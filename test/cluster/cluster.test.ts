@@ -80,9 +80,19 @@ it('both scenarios through both ingresses: settled, one payout each, found by se
   const links = [stackOrder({ beneficiary: undefined }), stackOrder({ beneficiary: undefined })];
   const orders = [...verified, ...links];
   const answers = await Promise.all(orders.map((order, index) => stack.startPayout(order, { via: index })));
-  expect(answers.map((answer) => answer.status)).toEqual([201, 201, 201, 201]);
-  for (const [index, answer] of answers.slice(2).entries()) {
-    const { connectUrl } = answer.body as { connectUrl: string };
+  // 202: created, its session not confirmed within the ingress's wait; the link then comes from GET.
+  for (const answer of answers) expect([201, 202]).toContain(answer.status);
+  for (const [index, order] of links.entries()) {
+    const started = answers[verified.length + index]!.body as { connectUrl?: string | null };
+    const connectUrl =
+      started.connectUrl ??
+      (
+        (await eventually(
+          () => stack.payoutStatus(order.orderId),
+          (status) => Boolean((status as { connectUrl?: string | null } | null)?.connectUrl),
+          { timeoutMs: 60_000, intervalMs: 200, what: `the connect URL of ${order.orderId}` },
+        )) as unknown as { connectUrl: string }
+      ).connectUrl;
     const { returnPage, returnUrl } = await payeeFillsTheLink(connectUrl, {
       name: 'John Doe',
       iban: TEST_IBAN,
@@ -91,7 +101,6 @@ it('both scenarios through both ingresses: settled, one payout each, found by se
     // The payee comes back to the public base URL (the workers' PUBLIC_BASE_URL: ingress 1 here, a load
     // balancer in production), whichever ingress started the payout: every ingress reads the same cluster.
     expect(returnUrl.origin).toBe(stack.ingressUrls[0]);
-    expect(stack.ingressUrls[index % 2]).toBeDefined();
     expect(returnPage.status).toBe(200);
   }
   const ids = orders.map((order) => order.orderId);
