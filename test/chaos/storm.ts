@@ -9,8 +9,10 @@ import {
   stackOrder,
   type FaultSpec,
   type ProcessStack,
+  type SandboxRequest,
   type StartAnswer,
 } from '../support/process-stack';
+import { eventually } from '../support/wait';
 import { checkAcknowledgedWebhooks, settle, type AckCheck, type Settled } from './checks';
 import { tally, writeFigures } from './figures';
 
@@ -85,6 +87,13 @@ function randomFault(next: () => number): FaultSpec {
   return { route, mode, times };
 }
 
+/** The fault kinds the storm's first creates meet, one each (every kind a create can fail with). */
+export const CREATE_FAULT_KINDS = ['commit-then-drop', 'delay', 'drop', 'malformed', 'status'];
+
+function createFaultKindsOf(requests: SandboxRequest[]): string[] {
+  return [...new Set(requests.filter((r) => r.route === 'create' && r.fault).map((r) => r.fault!))].sort();
+}
+
 export interface StormResult {
   ids: string[];
   answers: StartAnswer[];
@@ -125,6 +134,13 @@ export async function runFaultStorm(
     await stack.addFault(fault);
     return stack.startPayout(order, { via: turn++ });
   });
+  // The first create faults wait for creates that may still be coming (a start answered 202 before its
+  // create): clear the storm only once every kind hit, so the storm is what it claims.
+  await eventually(
+    async () => createFaultKindsOf(await stack.requests()),
+    (kinds) => CREATE_FAULT_KINDS.every((kind) => kinds.includes(kind)),
+    { timeoutMs: 120_000, intervalMs: 250, what: 'every kind of create fault to hit a create' },
+  );
   const unconsumed = await stack.pendingFaults();
   await stack.sandbox.control('DELETE', '/faults');
   const stormEndedAt = Date.now();
@@ -152,8 +168,6 @@ export async function runFaultStorm(
     webhooks: acks,
   });
 
-  const createFaultKinds = [
-    ...new Set(hits.filter((hit) => hit.route === 'create').map((hit) => hit.fault!)),
-  ].sort();
+  const createFaultKinds = createFaultKindsOf(hits);
   return { ids, answers, settled, acks, createFaultKinds, figuresFile };
 }

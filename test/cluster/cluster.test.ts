@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { temporalBinary } from '../../scripts/temporal-dev-server';
 import { activityRunning, expectExactlyOnePayoutEach, settle, settledFigures } from '../chaos/checks';
 import { writeFigures } from '../chaos/figures';
-import { runFaultStorm, STORM_SANDBOX_ENV, STORM_WORKER_ENV } from '../chaos/storm';
+import { CREATE_FAULT_KINDS, runFaultStorm, STORM_SANDBOX_ENV, STORM_WORKER_ENV } from '../chaos/storm';
 import { payeeFillsTheLink } from '../support/payee';
 import { TEST_BIC, TEST_IBAN } from '../support/payout-bodies';
 import { startProcessStack, stackOrder, type ProcessStack } from '../support/process-stack';
@@ -202,7 +202,7 @@ it(`${STORM_PAYOUTS} payouts through a storm of sandbox faults across two worker
     settleTimeoutMs: 420_000,
   });
   for (const answer of storm.answers) expect([200, 201, 202]).toContain(answer.status);
-  expect(storm.createFaultKinds).toEqual(['commit-then-drop', 'delay', 'drop', 'malformed', 'status']);
+  expect(storm.createFaultKinds).toEqual(CREATE_FAULT_KINDS);
   expect(storm.settled.count.duplicateOrders).toEqual([]);
   expect(storm.settled.count.missingOrders).toEqual([]);
   expect(storm.settled.wait.pending).toEqual([]);
