@@ -7,7 +7,7 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
@@ -313,8 +313,11 @@ dynamicConfigClient:
 
   /** Starts all four services, waits until the frontend serves, and registers namespace and attributes. */
   async start(): Promise<void> {
-    // History first: the frontend and matching look it up through membership when they start.
-    for (const name of ['history', 'matching', 'frontend', 'worker'] as const) this.startService(name);
+    // History alone first: on a fresh database every service would write the cluster metadata at once, and
+    // the losers exit on the duplicate key. History listens only once it is written; then the others start.
+    this.startService('history');
+    await this.waitUntilListening('history');
+    for (const name of ['matching', 'frontend', 'worker'] as const) this.startService(name);
     await this.waitUntilServing();
     await this.registerNamespace();
   }
@@ -332,6 +335,30 @@ dynamicConfigClient:
           : null,
       what: 'the Temporal cluster did not serve in time',
     });
+  }
+
+  /** Resolves once the service accepts TCP connections on its gRPC port; fails if it exits first. */
+  private async waitUntilListening(name: TemporalService, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const child = this.processes.get(name);
+      if (!this.service(name)) {
+        throw new Error(
+          `the Temporal ${name} service exited (${child?.exitCode}); see ${this.logDir}/${name}.log`,
+        );
+      }
+      const listening = await new Promise<boolean>((resolve) => {
+        const socket = connect(this.ports.grpc[name], '127.0.0.1');
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.once('error', () => resolve(false));
+      });
+      if (listening) return;
+      if (Date.now() > deadline) throw new Error(`the Temporal ${name} service did not listen in time`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   /** The namespace (if missing) and the payout search attributes (if missing), then waits until both show. */
