@@ -11,8 +11,11 @@ import { type CancelOutcome, type CreatedPayout, type PayoutSnapshot } from '../
 import {
   type CreateSessionResult,
   type DuplicateSweepResult,
+  readShowsChange,
   type SessionIdentification,
+  type SessionWatch,
 } from '../domain/activity-facts';
+import { watchDelaySeconds } from '../domain/payout-decisions';
 import { type PayoutScenario } from '../domain/session-states';
 import { isCancellable } from '../domain/status-model';
 import { type CreatedSession, type FintectureApi, type PaymentRecord } from './fintecture/client';
@@ -25,6 +28,7 @@ import {
   PayoutReconciliationInconclusiveError,
   PayoutReconciliationMismatchError,
   PayoutRequestInvalidError,
+  SessionUnchangedError,
 } from './payout-errors';
 import { isSessionFor, searchOrderSessions } from './payout-reconciliation';
 import { payoutReferencesFor, type PayoutReferences } from './payout-references';
@@ -158,7 +162,7 @@ export function createPayoutActivities({
       }
       // Even from an incomplete search: the reference is unique to the order, so this is its session.
       logger.info('Fintecture payout adopted', { ...facts, sessionId: session.sessionId });
-      return { kind: 'adopted', session: adopted(session, scenario, references) };
+      return { kind: 'adopted', session: adopted(session, scenario, references), attempt };
     }
     if (found.outcome === 'incomplete') {
       logger.warn('Could not read the whole payment list: not creating', facts);
@@ -180,6 +184,7 @@ export function createPayoutActivities({
         adopted: false,
         unrecognised: created.unrecognised,
       },
+      attempt,
     };
   }
 
@@ -293,6 +298,24 @@ export function createPayoutActivities({
       return activity(async (context) =>
         snapshotOf(await client.getPayment(sessionId, context.cancellationSignal)),
       );
+    },
+
+    /**
+     * A quiet wait (scenario 1 before the payee acts): one activity for the whole wait, its retries the reads.
+     * Returns the first read that shows something the workflow does not know; until then every attempt fails
+     * with `SessionUnchanged` and the delay to the next read (`delaysSeconds`), so an unchanged read adds
+     * nothing to the history and goes through the read queue's budget like any read. Attempt 1 reads
+     * nothing: the workflow has just looked.
+     */
+    async watchSession(watch: SessionWatch): Promise<PayoutSnapshot> {
+      return activity(async (context) => {
+        const attempt = context.info.attempt;
+        if (attempt > 1) {
+          const read = snapshotOf(await client.getPayment(watch.sessionId, context.cancellationSignal));
+          if (readShowsChange(watch.known, read)) return read;
+        }
+        throw new SessionUnchangedError(attempt > 1, watchDelaySeconds(watch.delaysSeconds, attempt) * 1000);
+      });
     },
 
     /**

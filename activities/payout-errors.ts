@@ -65,3 +65,28 @@ export class PayoutReconciliationMismatchError extends TypedActivityError {
     return { orderId: this.orderId, sessionId: this.sessionId };
   }
 }
+
+/**
+ * Quiet waiting: the read showed nothing new (or this attempt only waits for its first read). Retryable, with
+ * the delay until the next read: Temporal's retries are the polls, and an unchanged read adds no history.
+ */
+export class SessionUnchangedError extends TypedActivityError {
+  override readonly name = 'SessionUnchangedError';
+  readonly failureType = 'SessionUnchanged';
+  readonly retryable = true;
+  override readonly retryDelayMs: number;
+
+  constructor(
+    readonly read: boolean,
+    nextReadInMs: number,
+  ) {
+    super(
+      `${read ? 'No change at Fintecture' : 'Waiting for the first read'}; next read in ${nextReadInMs / 1000} s`,
+    );
+    this.retryDelayMs = nextReadInMs;
+  }
+
+  details(): Record<string, unknown> {
+    return { read: this.read, nextReadInMs: this.retryDelayMs };
+  }
+}

@@ -1,6 +1,10 @@
 import { type KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { DEFAULT_PAYOUT_SETTINGS, type PayoutSettings } from '../domain/payout-settings';
+import {
+  DEFAULT_PAYOUT_SETTINGS,
+  DEFAULT_QUIET_POLL_SECONDS,
+  type PayoutSettings,
+} from '../domain/payout-settings';
 import { SESSION_STATUSES, TRANSFER_STATES } from '../domain/session-states';
 import { CODEC_ENV_KEYS, loadPayloadKeys } from '../common/codec-config';
 import { ConfigError } from '../common/config-error';
@@ -95,6 +99,8 @@ const clientShape = {
     ),
   PAYOUT_MAX_WAIT_SECONDS: integer(60, 366 * 86_400, DEFAULT_PAYOUT_SETTINGS.maxWaitSeconds),
   PAYOUT_LINK_GRACE_SECONDS: integer(0, 30 * 86_400, DEFAULT_PAYOUT_SETTINGS.linkGraceSeconds),
+  // Scenario 1 before the payee acts: reads follow the poll schedule up to this delay, then repeat it.
+  PAYOUT_QUIET_POLL_SECONDS: integer(1, 7 * 86_400, DEFAULT_QUIET_POLL_SECONDS),
   // Same names as the worker's: the final sets are fixed into each payout's input when it starts.
   FINTECTURE_FINAL_SESSION_STATUSES: list(
     SESSION_STATUSES,
@@ -142,6 +148,7 @@ function payoutSettingsFrom(settings: ClientEnv): PayoutSettings {
     pollDelaysSeconds: settings.PAYOUT_POLL_DELAYS_SECONDS,
     maxWaitSeconds: settings.PAYOUT_MAX_WAIT_SECONDS,
     linkGraceSeconds: settings.PAYOUT_LINK_GRACE_SECONDS,
+    quietPollSeconds: settings.PAYOUT_QUIET_POLL_SECONDS,
     finalStates: {
       sessionStatuses: settings.FINTECTURE_FINAL_SESSION_STATUSES,
       transferStates: settings.FINTECTURE_FINAL_TRANSFER_STATES,

@@ -1,4 +1,5 @@
-import { type CreatedPayout } from './payout-session';
+import { type CreatedPayout, type PayoutSnapshot } from './payout-session';
+import { type UnrecognisedStates } from './session-states';
 
 // What the session activities established, as facts: the activities report, the workflow decides.
 
@@ -9,7 +10,16 @@ import { type CreatedPayout } from './payout-session';
  * configured bound, so absence is not proven. None of the last three ever sends a create.
  */
 export type CreateSessionResult =
-  | { kind: 'created' | 'adopted'; session: CreatedPayout }
+  | {
+      kind: 'created' | 'adopted';
+      session: CreatedPayout;
+      /**
+       * The activity attempt that established it. `created` on attempt 1: the search proved no session existed
+       * and one create was sent, so no earlier attempt of ours can have left another. Absent in results
+       * recorded before it was reported.
+       */
+      attempt?: number;
+    }
   | { kind: 'ambiguous'; sessionIds: string[] }
   | { kind: 'mismatch'; sessionId: string }
   | { kind: 'search_incomplete'; pagesRead: number };
@@ -26,3 +36,30 @@ export type DuplicateSweepResult =
   | { outcome: 'cancelled'; cancelledSessionIds: string[] }
   | { outcome: 'duplicate'; sessionIds: string[] }
   | { outcome: 'incomplete'; pagesRead: number };
+
+/** What the workflow has confirmed of a session when a quiet wait starts. */
+export interface KnownSessionState {
+  sessionStatus: string | null;
+  transferState: string | null;
+  transferReason: string | null;
+  unrecognised: UnrecognisedStates | null;
+}
+
+/** `watchSession`'s request: which session, what is known of it, the reads' schedule (`quietReadDelaysSeconds`). */
+export interface SessionWatch {
+  sessionId: string;
+  known: KnownSessionState;
+  delaysSeconds: number[];
+}
+
+/** Whether a read shows something the workflow does not know yet (also a new unranked value). */
+export function readShowsChange(known: KnownSessionState, read: PayoutSnapshot): boolean {
+  const unrecognised = read.unrecognised ?? null;
+  return (
+    read.sessionStatus !== known.sessionStatus ||
+    read.transferState !== known.transferState ||
+    (read.transferReason ?? null) !== (known.transferReason ?? null) ||
+    unrecognised?.sessionStatus !== known.unrecognised?.sessionStatus ||
+    unrecognised?.transferState !== known.unrecognised?.transferState
+  );
+}

@@ -45,3 +45,16 @@ export const REQUESTED_BY_RULE = 'must be 1-64 letters, digits or ._:- (a role o
 
 /** A value shown to operators or put in a visibility query: a plain token that cannot close quotes. */
 export const SEARCH_VALUE_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/**
+ * The task queues beside the workflow's own (`TEMPORAL_TASK_QUEUE`), patch `budgeted-quiet-waiting`: reads
+ * of Fintecture under a rate the Temporal server enforces across every worker (`FINTECTURE_MAX_READS_PER_SECOND`),
+ * and the calls that change something there (token, create, cancel, duplicate sweep), never queued behind reads.
+ */
+export function fintectureReadsQueue(taskQueue: string): string {
+  return `${taskQueue}-fintecture-reads`;
+}
+
+export function fintectureWritesQueue(taskQueue: string): string {
+  return `${taskQueue}-fintecture-writes`;
+}

@@ -3,7 +3,7 @@
  * why a payout ended, whether a failed create may have paid. No clock (the caller passes `now`), no I/O.
  */
 import { reasonWith, type PayoutOutcome } from './outcomes';
-import type { PayoutSettings } from './payout-settings';
+import { DEFAULT_QUIET_POLL_SECONDS, type PayoutSettings } from './payout-settings';
 import type { PayoutScenario, SessionStatus, TransferState } from './session-states';
 import type { PayoutProgress } from './status-model';
 
@@ -37,6 +37,26 @@ export function nextPollDelayMs(
   return Math.max(0, Math.min(delay, waitDeadlineMs(clock, settings, now) - now));
 }
 
+/**
+ * The reads of a quiet wait (scenario 1 before the payee acts): the poll schedule from where it stands, each
+ * delay capped at the quiet delay, then the quiet delay for ever. The watch activity's retries follow it.
+ */
+export function quietReadDelaysSeconds(
+  clock: Pick<WaitClock, 'pollIndex'>,
+  settings: Pick<PayoutSettings, 'pollDelaysSeconds' | 'quietPollSeconds'>,
+): number[] {
+  const quiet = settings.quietPollSeconds ?? DEFAULT_QUIET_POLL_SECONDS;
+  const ordinary = settings.pollDelaysSeconds.slice(
+    Math.min(clock.pollIndex, settings.pollDelaysSeconds.length),
+  );
+  return [...ordinary.map((delay) => Math.min(delay, quiet)), quiet];
+}
+
+/** The watch activity's delay before attempt `attempt + 1` (Temporal counts attempts from 1). */
+export function watchDelaySeconds(delaysSeconds: readonly number[], attempt: number): number {
+  return delaysSeconds[Math.min(Math.max(attempt, 1), delaysSeconds.length) - 1] ?? 60;
+}
+
 /** Scenario 1: when the unused link stops being worth waiting for (its expiry plus the grace). */
 export function linkDeadlineAt(now: number, expiresInSeconds: number, linkGraceSeconds: number): string {
   return new Date(now + (expiresInSeconds + linkGraceSeconds) * 1000).toISOString();
@@ -58,6 +78,15 @@ export function isAwaitingPayee(
   return (
     documented && payout.scenario === 1 && payout.sessionStatus === null && payout.transferState === null
   );
+}
+
+/**
+ * Whether the create proved its session the order's only one: its first attempt searched the list, found
+ * none and sent one create, so no earlier attempt of ours can have left another. The early duplicate sweep
+ * is then not needed; the final one still runs (a reset run racing an old attempt).
+ */
+export function createProvedUnique(result: { kind: string; attempt?: number } | undefined): boolean {
+  return result?.kind === 'created' && result.attempt === 1;
 }
 
 /** Why a payout reached `outcome` from a final state: the most specific thing Fintecture said. */

@@ -44,12 +44,14 @@ async function main(): Promise<void> {
     workflowBundlePath,
     maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
     maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxFintectureReadsPerSecond: env.FINTECTURE_MAX_READS_PER_SECOND,
   });
   Runtime.instance().logger.info('payout worker started', {
     temporal: describeTemporal(temporal),
     prebundled: Boolean(workflowBundlePath),
     metrics: env.WORKER_METRICS_ADDRESS ?? null,
     orderEvents: env.NOTIFY_WEBHOOK_URL?.length ?? 0,
+    fintectureReadsPerSecond: env.FINTECTURE_MAX_READS_PER_SECOND,
   });
   try {
     await worker.run();

@@ -1,10 +1,12 @@
 import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { PayoutActivities } from '../activities';
+import { fintectureReadsQueue, fintectureWritesQueue } from '../domain/identifiers';
 
 export interface PayoutWorkerOptions {
   connection: NativeConnection;
   namespace: string;
+  /** The workflow's queue; the Fintecture read and write queues are named after it (domain/identifiers). */
   taskQueue: string;
   activities: PayoutActivities;
   /** Encrypts payloads (G5); the workflow bundle must be built with the same failure converter path. */
@@ -13,27 +15,90 @@ export interface PayoutWorkerOptions {
   workflowBundlePath?: string;
   /** Sticky cache size: each cached payout costs memory, so it is explicit rather than the SDK default. */
   maxCachedWorkflows?: number;
+  /** Per queue: the workflow's (order notifications), the reads', the writes'. */
   maxConcurrentActivityTaskExecutions?: number;
-  /** Extra options (interceptors, data converter…) arrive with later features. */
+  /**
+   * Fintecture reads per second across every worker of the task queue, enforced by the Temporal server
+   * (`maxTaskQueueActivitiesPerSecond` of the read queue). Unset: no limit.
+   */
+  maxFintectureReadsPerSecond?: number;
+  /** Extra options for the workflow's worker (interceptors…). */
   extra?: Partial<WorkerOptions>;
 }
 
 // Resolved like a module, so it names workflows/index.ts under tsx/Jest and index.js once compiled.
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
+/**
+ * The payout worker: one SDK worker per task queue, sharing the connection and the activities (and so the
+ * Fintecture token). The workflow's queue runs PayoutWorkflow and every activity of payouts started before
+ * the read and write queues existed; the read queue runs reads under the server's rate; the write queue runs
+ * tokens, creates, cancels and sweeps, so they never wait behind reads.
+ */
+export class PayoutWorker {
+  constructor(readonly workers: readonly Worker[]) {}
+
+  /** Runs every queue's worker; one that fails stops the others (a queue nobody polls would stall payouts). */
+  async run(): Promise<void> {
+    let failure: unknown;
+    await Promise.all(
+      this.workers.map((worker) =>
+        worker.run().catch((error: unknown) => {
+          failure ??= error;
+          this.shutdown();
+        }),
+      ),
+    );
+    if (failure !== undefined) throw failure;
+  }
+
+  shutdown(): void {
+    for (const worker of this.workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+  }
+
+  /** Runs until `until` settles, then stops; like `Worker.runUntil`. */
+  async runUntil<R>(until: Promise<R>): Promise<Awaited<R>> {
+    const running = this.run();
+    let settled = false;
+    const stoppedEarly = running.then((): never => {
+      throw new Error(settled ? 'stopped' : 'the payout worker stopped before its work was done');
+    });
+    stoppedEarly.catch(() => undefined); // reported through `running` below
+    try {
+      return await Promise.race([until, stoppedEarly]);
+    } finally {
+      settled = true;
+      this.shutdown();
+      await running;
+    }
+  }
+}
+
 /** A worker for PayoutWorkflow and its activities, with its dependencies injected. */
-export async function createPayoutWorker(options: PayoutWorkerOptions): Promise<Worker> {
-  return Worker.create({
+export async function createPayoutWorker(options: PayoutWorkerOptions): Promise<PayoutWorker> {
+  const shared = {
     connection: options.connection,
     namespace: options.namespace,
-    taskQueue: options.taskQueue,
     activities: options.activities,
     dataConverter: options.dataConverter,
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 100,
+  };
+  const workflows = await Worker.create({
+    ...shared,
+    taskQueue: options.taskQueue,
     ...(options.workflowBundlePath
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath: WORKFLOWS_PATH }),
     maxCachedWorkflows: options.maxCachedWorkflows ?? 1000,
-    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 100,
     ...options.extra,
   });
+  const reads = await Worker.create({
+    ...shared,
+    taskQueue: fintectureReadsQueue(options.taskQueue),
+    ...(options.maxFintectureReadsPerSecond !== undefined && {
+      maxTaskQueueActivitiesPerSecond: options.maxFintectureReadsPerSecond,
+    }),
+  });
+  const writes = await Worker.create({ ...shared, taskQueue: fintectureWritesQueue(options.taskQueue) });
+  return new PayoutWorker([workflows, reads, writes]);
 }

@@ -8,6 +8,11 @@ export const workerEnvSchema = z
     WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1000),
     WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(100),
     /**
+     * Reads of Fintecture (polls, confirming reads) per second across every worker of the task queue, held by
+     * the Temporal server. Fintecture publishes no limit; 429s are honoured on top of it.
+     */
+    FINTECTURE_MAX_READS_PER_SECOND: z.coerce.number().positive().max(10_000).default(25),
+    /**
      * `host:port` of the worker's Prometheus endpoint (`/metrics`): the SDK's own worker metrics plus the
      * Fintecture call and payout outcome metrics. Unset: no endpoint.
      */

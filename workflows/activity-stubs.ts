@@ -2,8 +2,14 @@
  * The activities as the workflow calls them: one proxy per kind of call, each with the timeouts and
  * retries its risk calls for. Types only from activities/ (their implementations run in the worker).
  */
-import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  proxyActivities,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
 import type { PayoutActivities } from '../activities';
+import { fintectureReadsQueue, fintectureWritesQueue } from '../domain/identifiers';
 import { DEFAULT_NOTIFY_RETRY, type PayoutSettings } from '../domain/payout-settings';
 
 /** Temporal's retries, from 1 s doubling up to `maximumInterval`. */
@@ -14,28 +20,29 @@ const retryUpTo = (maximumInterval: string) => ({
 });
 
 /** Before FINTECTURE_AS_DOCUMENTED_PATCH: the token, then the create that reconciles on every retry. */
-export const { ensureAccessToken, createPayout } = proxyActivities<PayoutActivities>({
+const LEGACY_CREATE: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '30 seconds',
   // Fintecture down for a day is an incident, not a reason to pay twice: every retry reconciles first,
   // and when the day is over the payout is parked for review.
   scheduleToCloseTimeout: '24 hours',
   retry: retryUpTo('1 minute'),
-});
+};
+export const { createPayout } = proxyActivities<PayoutActivities>(LEGACY_CREATE);
 
-export const { fetchPayout } = proxyActivities<PayoutActivities>({
+const FETCH: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   // A fetch that keeps failing just waits for the next poll.
   scheduleToCloseTimeout: '10 minutes',
   retry: retryUpTo('30 seconds'),
-});
+};
 
 /** One quick call each: a cancel, or the read that checks the session an event names. */
-export const { cancelPayout, identifySession } = proxyActivities<PayoutActivities>({
+const QUICK: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: '2 minutes',
   retry: retryUpTo('10 seconds'),
-});
+};
 
 /** Activities that read the whole payment list: long, heartbeating on every page. */
 const READS_THE_LIST = {
@@ -49,16 +56,57 @@ const READS_THE_LIST = {
  * payment list and waits for a late commit after an earlier attempt, so it needs more than two minutes;
  * cancellation waits for the activity to stop, so an event that names the session cannot race a POST.
  */
-export const { createPayoutSession } = proxyActivities<PayoutActivities>({
+const CREATE: ActivityOptions = {
   ...READS_THE_LIST,
   scheduleToCloseTimeout: '24 hours',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-});
+};
 
-export const { sweepDuplicates } = proxyActivities<PayoutActivities>({
-  ...READS_THE_LIST,
-  scheduleToCloseTimeout: '2 hours',
-});
+const SWEEP: ActivityOptions = { ...READS_THE_LIST, scheduleToCloseTimeout: '2 hours' };
+
+/**
+ * The quiet wait's one activity: its retries are the reads, at the delays it names (`nextRetryDelay`); a
+ * failing read retries from 30 s, doubling to an hour. No overall timeout: the workflow cancels it (an
+ * event, a cancel, the link deadline).
+ */
+const WATCH: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '30 seconds', backoffCoefficient: 2, maximumInterval: '1 hour' },
+};
+
+/** The calls to Fintecture a payout makes, on the queues its generation uses. */
+export type FintectureCalls = Pick<
+  PayoutActivities,
+  | 'ensureAccessToken'
+  | 'createPayoutSession'
+  | 'sweepDuplicates'
+  | 'cancelPayout'
+  | 'fetchPayout'
+  | 'identifySession'
+  | 'watchSession'
+>;
+
+/**
+ * Before BUDGETED_QUIET_WAITING_PATCH, every call on the workflow's own task queue. After it, reads on the
+ * read queue, whose rate the server holds under `FINTECTURE_MAX_READS_PER_SECOND` across all workers, and
+ * the calls that change something on the write queue, so they never wait behind reads.
+ */
+export function fintectureCalls(budgeted: boolean): FintectureCalls {
+  const { taskQueue } = workflowInfo();
+  const reads = budgeted ? fintectureReadsQueue(taskQueue) : undefined;
+  const writes = budgeted ? fintectureWritesQueue(taskQueue) : undefined;
+  const on = (options: ActivityOptions, queue: string | undefined) =>
+    proxyActivities<PayoutActivities>(queue ? { ...options, taskQueue: queue } : options);
+  return {
+    ensureAccessToken: on(LEGACY_CREATE, writes).ensureAccessToken,
+    createPayoutSession: on(CREATE, writes).createPayoutSession,
+    sweepDuplicates: on(SWEEP, writes).sweepDuplicates,
+    cancelPayout: on(QUICK, writes).cancelPayout,
+    fetchPayout: on(FETCH, reads).fetchPayout,
+    identifySession: on(QUICK, reads).identifySession,
+    watchSession: on(WATCH, reads).watchSession,
+  };
+}
 
 /** Outcome events to the order system, on the retry schedule the payout started with. */
 export function orderSystemNotifier(settings: PayoutSettings) {

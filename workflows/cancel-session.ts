@@ -6,7 +6,6 @@ import { log } from '@temporalio/workflow';
 import { cancelRefusal } from '../domain/payout-decisions';
 import { isCancellable } from '../domain/status-model';
 import { failureType } from './activity-failures';
-import { cancelPayout, fetchPayout } from './activity-stubs';
 import type { CancelRequest, CancelResult, PayoutStatusView } from './messages';
 import type { PayoutState } from './payout-state';
 import { reasonWith } from '../domain/outcomes';
@@ -34,6 +33,7 @@ export async function cancelOnRequest(payout: PayoutState, request: CancelReques
       requestedBy: request.requestedBy,
     });
     if (payout.documented) return cancelGuarded(payout, sessionId);
+    const { cancelPayout, fetchPayout } = payout.fintecture;
     const outcome = await cancelPayout(sessionId);
     payout.apply(await fetchPayout(sessionId), 'operator');
     return answer(outcome.cancelled, view);
@@ -47,6 +47,7 @@ export async function cancelOnRequest(payout: PayoutState, request: CancelReques
  */
 async function cancelGuarded(payout: PayoutState, sessionId: string): Promise<CancelResult> {
   const { view } = payout;
+  const { cancelPayout, fetchPayout } = payout.fintecture;
   let outcome;
   try {
     outcome = await cancelPayout(sessionId);
@@ -61,7 +62,7 @@ async function cancelGuarded(payout: PayoutState, sessionId: string): Promise<Ca
   try {
     payout.apply(await fetchPayout(sessionId), 'operator');
   } catch {
-    payout.clock.pollIndex = 0;
+    payout.pollSoon();
     if (outcome.cancelled) {
       return {
         cancelled: true,

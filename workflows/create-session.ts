@@ -7,7 +7,7 @@ import { createFailureReason } from '../domain/payout-decisions';
 import type { CreatedPayout } from '../domain/payout-session';
 import type { CreateSessionResult } from '../domain/activity-facts';
 import { createFailureOf, failureType } from './activity-failures';
-import { createPayout, createPayoutSession, ensureAccessToken, identifySession } from './activity-stubs';
+import { createPayout } from './activity-stubs';
 import type { PayoutState } from './payout-state';
 import { OUTCOME_REASONS } from '../domain/outcomes';
 
@@ -15,13 +15,18 @@ import { OUTCOME_REASONS } from '../domain/outcomes';
 export type OnSessionCreated = (session: CreatedPayout) => void;
 
 /**
- * Creates (or finds) the order's one session. While the create runs, a webhook or redirect naming a
+ * Creates (or finds) the order's one session; returns what the create established (`createProvedUnique`
+ * reads it). While the create runs, a webhook or redirect naming a
  * session is checked against Fintecture (`identifySession`): the order's own session is adopted and the
  * create stopped — it may be retrying a create whose answer was lost. Ambiguity, a mismatch or an
  * incomplete search park the payout for review.
  */
-export async function createSession(payout: PayoutState, onCreated: OnSessionCreated): Promise<void> {
+export async function createSession(
+  payout: PayoutState,
+  onCreated: OnSessionCreated,
+): Promise<CreateSessionResult | undefined> {
   const { order } = payout;
+  const { ensureAccessToken, createPayoutSession, identifySession } = payout.fintecture;
   let result: CreateSessionResult | undefined;
   let failure: unknown;
   let settled = false;
@@ -59,19 +64,24 @@ export async function createSession(payout: PayoutState, onCreated: OnSessionCre
   if (identified && !settled) scope.cancel();
   await creating;
 
-  if (result?.kind === 'created' || result?.kind === 'adopted') return onCreated(result.session);
-  if (identified) return onCreated(identified);
+  if (result?.kind === 'created' || result?.kind === 'adopted') {
+    onCreated(result.session);
+    return result;
+  }
+  if (identified) {
+    onCreated(identified);
+    return undefined;
+  }
   if (result?.kind === 'ambiguous') {
     payout.view.otherSessionIds = result.sessionIds;
-    return payout.finish('NEEDS_REVIEW', OUTCOME_REASONS.createAmbiguous);
-  }
-  if (result?.kind === 'mismatch') {
+    payout.finish('NEEDS_REVIEW', OUTCOME_REASONS.createAmbiguous);
+  } else if (result?.kind === 'mismatch') {
     payout.view.otherSessionIds = [result.sessionId];
-    return payout.finish('NEEDS_REVIEW', OUTCOME_REASONS.createMismatch);
-  }
-  if (result?.kind === 'search_incomplete')
-    return payout.finish('NEEDS_REVIEW', OUTCOME_REASONS.createSearchIncomplete);
-  payout.finish('NEEDS_REVIEW', createFailureReason(createFailureOf(failure)));
+    payout.finish('NEEDS_REVIEW', OUTCOME_REASONS.createMismatch);
+  } else if (result?.kind === 'search_incomplete') {
+    payout.finish('NEEDS_REVIEW', OUTCOME_REASONS.createSearchIncomplete);
+  } else payout.finish('NEEDS_REVIEW', createFailureReason(createFailureOf(failure)));
+  return result;
 }
 
 /** The create before FINTECTURE_AS_DOCUMENTED_PATCH, kept for the histories that took it. */
@@ -80,7 +90,7 @@ export async function createSessionBeforeDocumented(
   onCreated: OnSessionCreated,
 ): Promise<void> {
   try {
-    await ensureAccessToken();
+    await payout.fintecture.ensureAccessToken();
     onCreated(await createPayout(payout.order));
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;

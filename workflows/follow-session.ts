@@ -3,11 +3,18 @@
  * happens at the deadline, and the duplicate sweep. Each step answers every failure: a payout never ends
  * nowhere.
  */
-import { ActivityFailure, log, metricMeter } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  log,
+  metricMeter,
+} from '@temporalio/workflow';
+import { quietReadDelaysSeconds } from '../domain/payout-decisions';
 import type { PayoutSnapshot } from '../domain/payout-session';
 import { unrankedStateReason } from '../domain/status-model';
 import { failureType } from './activity-failures';
-import { cancelPayout, fetchPayout, sweepDuplicates } from './activity-stubs';
 import type { TimelineSource } from './messages';
 import type { CancelledBecause, PayoutState } from './payout-state';
 import { OUTCOME_REASONS, reasonWith } from '../domain/outcomes';
@@ -22,7 +29,7 @@ export async function look(payout: PayoutState, source: TimelineSource): Promise
     view.polls += 1;
     let snapshot: PayoutSnapshot;
     try {
-      snapshot = await fetchPayout(view.sessionId);
+      snapshot = await payout.fintecture.fetchPayout(view.sessionId);
     } catch (error) {
       if (!payout.documented && !(error instanceof ActivityFailure)) throw error;
       const type = failureType(error);
@@ -36,10 +43,70 @@ export async function look(payout: PayoutState, source: TimelineSource): Promise
   });
 }
 
+/**
+ * Scenario 1 before the payee acts (BUDGETED_QUIET_WAITING_PATCH): webhooks and the redirect are the primary
+ * channel. One `watchSession` activity reads on the quiet schedule (its retries are the reads, so an
+ * unchanged read adds no history) and returns the first read that shows something new. An event, an
+ * outcome (a cancel) or the link deadline stops it; an event is then looked at as always.
+ */
+export async function waitQuietly(payout: PayoutState): Promise<void> {
+  const { view, clock, settings } = payout;
+  const sessionId = view.sessionId;
+  if (!sessionId || view.outcome) return;
+  let read: PayoutSnapshot | undefined;
+  let failure: unknown;
+  let stopped = false;
+  payout.rescheduled = false;
+  const scope = new CancellationScope();
+  const watching = scope
+    .run(() =>
+      payout.fintecture.watchSession({
+        sessionId,
+        known: { ...payout.progress(), unrecognised: view.unrecognised ?? null },
+        delaysSeconds: quietReadDelaysSeconds(clock, settings),
+      }),
+    )
+    .then(
+      (snapshot) => void (read = snapshot),
+      (error: unknown) => void (failure = error),
+    )
+    .finally(() => void (stopped = true));
+  await condition(
+    () => stopped || payout.pending.length > 0 || payout.outcome !== null || payout.rescheduled,
+    payout.untilDeadlineMs(),
+  );
+  if (!stopped) scope.cancel();
+  await watching;
+  if (read) {
+    const snapshot = read;
+    view.polls += 1;
+    await payout.exclusive(async () => {
+      if (!payout.outcome) clock.pollIndex = payout.apply(snapshot, 'poll') ? 0 : clock.pollIndex;
+    });
+  } else if (failure && !isCancellation(failure) && !payout.outcome) {
+    const type = failureType(failure);
+    if (type === 'FintectureNotFound') return payout.finish('NEEDS_REVIEW', OUTCOME_REASONS.sessionNotFound);
+    // Never a tight loop of failing watches: this turn waits on the ordinary schedule instead.
+    log.warn('quiet wait failed; polling on the schedule', { orderId: view.orderId, failure: type });
+    return waitOnSchedule(payout, true);
+  }
+  const events = payout.takeEvents();
+  if (events.length > 0) await look(payout, events.at(-1)?.source ?? 'poll');
+}
+
+/** One turn of the ordinary wait: sleep until the next poll (or an event, or an outcome), then look. */
+export async function waitOnSchedule(payout: PayoutState, wakeOnOutcome: boolean): Promise<void> {
+  const delay = payout.scheduleNextPoll();
+  await condition(() => payout.pending.length > 0 || (wakeOnOutcome && payout.outcome !== null), delay);
+  const events = payout.takeEvents();
+  await look(payout, events.at(-1)?.source ?? 'poll');
+}
+
 /** At the deadline: an unused link is cancelled (so no money can leave unwatched); otherwise review. */
 export async function onDeadline(payout: PayoutState): Promise<void> {
   if (payout.documented) return onDeadlineGuarded(payout);
   const { view, clock } = payout;
+  const { cancelPayout, fetchPayout } = payout.fintecture;
   if (clock.linkDeadline && view.sessionStatus === 'iban_required' && view.sessionId) {
     const sessionId = view.sessionId;
     const cancelled = await payout.exclusive(async () => {
@@ -60,6 +127,7 @@ export async function onDeadline(payout: PayoutState): Promise<void> {
 /** onDeadline, where a state we cannot rank is named and no activity failure fails the workflow. */
 async function onDeadlineGuarded(payout: PayoutState): Promise<void> {
   const { view, clock } = payout;
+  const { cancelPayout, fetchPayout } = payout.fintecture;
   if (view.unrecognised) return payout.finish('NEEDS_REVIEW', unrankedStateReason(view.unrecognised));
   const sessionId = view.sessionId;
   if (!clock.linkDeadline || !payout.awaitingPayee() || !sessionId) {
@@ -97,7 +165,7 @@ export async function sweep(payout: PayoutState, stage: 'created' | 'finished'):
   if (!sessionId) return;
   let result;
   try {
-    result = await sweepDuplicates({ order, sessionId });
+    result = await payout.fintecture.sweepDuplicates({ order, sessionId });
   } catch (error) {
     return payout.finish('NEEDS_REVIEW', reasonWith('duplicateSweepFailed', failureType(error)));
   }

@@ -26,6 +26,8 @@ export interface PayoutWorkflowInput {
   settings: PayoutSettings;
   /** Set only by continue-as-new: where the previous run left off. */
   resume?: PayoutCarriedState;
+  /** The start token of the call that started the workflow (see `AwaitCreatedAnswer`). */
+  startToken?: string;
 }
 
 export type PayoutPhase = 'creating' | 'waiting' | 'finished';
@@ -149,7 +151,22 @@ export const payoutEventSignal = defineSignal<[PayoutEvent]>('payoutEvent');
 export const statusQuery = defineQuery<PayoutStatusView>('status');
 
 /** Resolves once the payout was created at Fintecture (or failed to be): update-with-start uses it. */
-export const awaitCreatedUpdate = defineUpdate<PayoutStatusView>('awaitCreated');
+/** `awaitCreated`'s request: the caller's start token (a random ID, no data), when it started the workflow. */
+export interface AwaitCreatedRequest {
+  startToken?: string;
+}
+
+/**
+ * The view once the session exists. `startedByCaller`: whether the caller's token is the one this workflow was
+ * started with, so the ingress needs no describe to tell a new order from a repeated one; absent when either
+ * side has no token (payouts started before it, or after a continue-as-new).
+ */
+export type AwaitCreatedAnswer = PayoutStatusView & { startedByCaller?: boolean };
+
+// Histories recorded before the request existed called it with no argument: the handler tolerates that.
+export const awaitCreatedUpdate = defineUpdate<AwaitCreatedAnswer, [request: AwaitCreatedRequest]>(
+  'awaitCreated',
+);
 
 export interface CancelRequest {
   /** Free text for the timeline and logs: who asked (an operator, the order system). No personal data. */

@@ -12,6 +12,13 @@ export const WAKE_ON_OUTCOME_PATCH = 'wake-on-outcome';
  */
 export const FINTECTURE_AS_DOCUMENTED_PATCH = 'fintecture-as-documented';
 /**
+ * Issue 15, performance at scale: Fintecture reads on their own rate-limited task queue and writes on
+ * another; scenario 1 waits quietly for its payee (one activity whose retries are the reads); no search
+ * attribute upsert that changes nothing; no early duplicate sweep after a create proven unique. It also
+ * implies WAKE_ON_OUTCOME_PATCH, so new runs record one marker fewer.
+ */
+export const BUDGETED_QUIET_WAITING_PATCH = 'budgeted-quiet-waiting';
+/**
  * Issue 11, outcome events to the order system: `payout.created` once the session exists, the outcome's
  * event at the end, delivered in the background by `notifyOrderSystem`.
  */

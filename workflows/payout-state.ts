@@ -25,6 +25,7 @@ import {
   scenarioLabel,
 } from '../domain/search-attributes';
 import { advance, outcomeOf, type PayoutProgress } from '../domain/status-model';
+import { fintectureCalls, type FintectureCalls } from './activity-stubs';
 import {
   initialPayoutView,
   type PayoutCarriedState,
@@ -54,14 +55,23 @@ export class PayoutState {
   /** Events not looked at yet; an event only says "look now" (G4). */
   readonly pending: PayoutEvent[] = [];
   private readonly seen: Set<string>;
+  /** The Fintecture activities, on the task queues of this payout's generation. */
+  readonly fintecture: FintectureCalls;
+  /** The poll schedule was reset from outside the wait (a cancel whose read failed): a quiet wait restarts. */
+  rescheduled = false;
   /** One conversation with Fintecture at a time: the wait loop and the cancel update share the session. */
   private busy = false;
+  /** The search attributes last upserted (BUDGETED_QUIET_WAITING_PATCH: the same set is not sent twice). */
+  private published: string | null = null;
 
   constructor(
     input: PayoutWorkflowInput,
     /** FINTECTURE_AS_DOCUMENTED_PATCH is in this history. */
     readonly documented: boolean,
+    /** BUDGETED_QUIET_WAITING_PATCH is in this history. */
+    readonly budgeted = false,
   ) {
+    this.fintecture = fintectureCalls(budgeted);
     this.order = input.order;
     this.settings = input.settings;
     const carried: PayoutCarriedState = input.resume ?? {
@@ -124,6 +134,18 @@ export class PayoutState {
     this.seen.add(event.eventId);
     if (this.seen.size > MAX_SEEN_EVENT_IDS) this.seen.delete(this.seen.values().next().value as string);
     this.pending.push(event);
+  }
+
+  /** Look again soon: the schedule restarts from its first delay (a quiet wait restarts its reads too). */
+  pollSoon(): void {
+    this.clock.pollIndex = 0;
+    this.rescheduled = true;
+  }
+
+  /** Until the current wait's deadline, for a wait that is not on the poll schedule (a quiet wait). */
+  untilDeadlineMs(): number {
+    const now = Date.now();
+    return Math.max(0, waitDeadlineMs(this.clock, this.settings, now) - now);
   }
 
   /** Sets `nextPollAt` and returns how long the loop may sleep. */
@@ -248,12 +270,19 @@ export class PayoutState {
       creating: view.phase === 'creating',
       awaitingPayee: this.awaitingPayee(),
     });
-    upsertSearchAttributes([
+    const attributes = [
       { key: PayoutStatus, value: status },
       { key: PayoutScenario, value: scenarioLabel(view.scenario) },
       ...(view.sessionId ? [{ key: PayoutSessionId, value: view.sessionId }] : []),
       ...(view.transferState ? [{ key: PayoutTransferState, value: view.transferState }] : []),
-    ]);
+    ];
+    if (this.budgeted) {
+      // Each upsert is a command, an event and visibility writes: only a change is worth them.
+      const published = JSON.stringify(attributes.map(({ key, value }) => [key.name, value]));
+      if (published === this.published) return;
+      this.published = published;
+    }
+    upsertSearchAttributes(attributes);
   }
 
   private record(source: TimelineSource): void {

@@ -13,10 +13,11 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { finalEventType } from '../domain/order-events';
+import { createProvedUnique } from '../domain/payout-decisions';
 import type { CreatedPayout } from '../domain/payout-session';
 import { cancelOnRequest, validateCancel } from './cancel-session';
 import { createSession, createSessionBeforeDocumented } from './create-session';
-import { look, onDeadline, sweep } from './follow-session';
+import { onDeadline, sweep, waitOnSchedule, waitQuietly } from './follow-session';
 import {
   awaitCreatedUpdate,
   cancelUpdate,
@@ -26,23 +27,35 @@ import {
   type PayoutWorkflowInput,
 } from './messages';
 import { OrderNotifications } from './order-notifications';
-import { FINTECTURE_AS_DOCUMENTED_PATCH, NOTIFY_ORDER_SYSTEM_PATCH, WAKE_ON_OUTCOME_PATCH } from './patches';
+import {
+  BUDGETED_QUIET_WAITING_PATCH,
+  FINTECTURE_AS_DOCUMENTED_PATCH,
+  NOTIFY_ORDER_SYSTEM_PATCH,
+  WAKE_ON_OUTCOME_PATCH,
+} from './patches';
 import { PayoutState } from './payout-state';
 import { OUTCOME_REASONS } from '../domain/outcomes';
 
-export { FINTECTURE_AS_DOCUMENTED_PATCH, NOTIFY_ORDER_SYSTEM_PATCH, WAKE_ON_OUTCOME_PATCH };
+export {
+  BUDGETED_QUIET_WAITING_PATCH,
+  FINTECTURE_AS_DOCUMENTED_PATCH,
+  NOTIFY_ORDER_SYSTEM_PATCH,
+  WAKE_ON_OUTCOME_PATCH,
+};
 
 export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<PayoutResult> {
   // First, before any command: a new run records the markers, a recorded history without them keeps the old path.
   const documented = patched(FINTECTURE_AS_DOCUMENTED_PATCH);
   const notifying = patched(NOTIFY_ORDER_SYSTEM_PATCH);
-  const payout = new PayoutState(input, documented);
+  const budgeted = documented && patched(BUDGETED_QUIET_WAITING_PATCH);
+  const payout = new PayoutState(input, documented, budgeted);
   const notifications = new OrderNotifications(payout.view, input.order, input.settings);
 
   setHandler(statusQuery, () => payout.view);
-  setHandler(awaitCreatedUpdate, async () => {
+  setHandler(awaitCreatedUpdate, async (request) => {
     await condition(() => payout.view.phase !== 'creating');
-    return payout.view;
+    if (!input.startToken || !request?.startToken) return payout.view;
+    return { ...payout.view, startedByCaller: request.startToken === input.startToken };
   });
   setHandler(payoutEventSignal, (event) => payout.receive(event));
   setHandler(cancelUpdate, (request) => cancelOnRequest(payout, request), {
@@ -58,19 +71,18 @@ export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   };
   if (payout.view.phase === 'creating') {
     if (documented) {
-      await createSession(payout, onCreated);
-      if (!payout.outcome) await sweep(payout, 'created');
+      const created = await createSession(payout, onCreated);
+      if (!payout.outcome && !(budgeted && createProvedUnique(created))) await sweep(payout, 'created');
     } else await createSessionBeforeDocumented(payout, onCreated);
   }
 
   // 2. Wait for a final state: woken by an event or the poll timer, every change confirmed by a read.
   // Before WAKE_ON_OUTCOME_PATCH the loop slept until its poll timer after a cancel had finished the payout.
-  const wakeOnOutcome = patched(WAKE_ON_OUTCOME_PATCH);
+  // The budgeted generation implies it: new runs no longer record that marker (only older histories ask).
+  const wakeOnOutcome = budgeted || patched(WAKE_ON_OUTCOME_PATCH);
   while (!payout.outcome) {
-    const delay = payout.scheduleNextPoll();
-    await condition(() => payout.pending.length > 0 || (wakeOnOutcome && payout.outcome !== null), delay);
-    const events = payout.takeEvents();
-    await look(payout, events.at(-1)?.source ?? 'poll');
+    if (budgeted && payout.awaitingPayee()) await waitQuietly(payout);
+    else await waitOnSchedule(payout, wakeOnOutcome);
     if (!payout.outcome && payout.deadlinePassed()) await onDeadline(payout);
     if (!payout.outcome && workflowInfo().continueAsNewSuggested) {
       await condition(() => allHandlersFinished() && payout.idle);

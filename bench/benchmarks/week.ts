@@ -121,7 +121,7 @@ export async function runWeek(options: {
           args: [input],
         }),
       );
-      await deadline.race(handle.executeUpdate(awaitCreatedUpdate));
+      await deadline.race(handle.executeUpdate(awaitCreatedUpdate, { args: [{}] }));
     }
     const simulatedStart = await env.currentTimeMs();
     // One at a time: each result() lets the server skip time; they all share the simulated clock.

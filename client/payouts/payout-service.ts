@@ -255,7 +255,7 @@ export function createPayoutService(options: PayoutServiceOptions): PayoutServic
 
   /** The order's workflow, started if it has none, with this call's token and request fingerprint. */
   function startOperation(request: PayoutRequest, startToken: string) {
-    const input: PayoutWorkflowInput = { order: request, settings };
+    const input: PayoutWorkflowInput = { order: request, settings, startToken };
     return new WithStartWorkflowOperation(PAYOUT_WORKFLOW_TYPE, {
       workflowId: payoutWorkflowId(request.orderId),
       taskQueue,
@@ -288,10 +288,17 @@ export function createPayoutService(options: PayoutServiceOptions): PayoutServic
     const startWorkflowOperation = startOperation(request, startToken);
     const handle = handleFor(request.orderId);
     try {
-      const status = await client.withDeadline(Date.now() + startTimeoutMs, () =>
-        client.workflow.executeUpdateWithStart(awaitCreatedUpdate, { startWorkflowOperation }),
+      const { startedByCaller, ...status } = await client.withDeadline(Date.now() + startTimeoutMs, () =>
+        client.workflow.executeUpdateWithStart(awaitCreatedUpdate, {
+          startWorkflowOperation,
+          args: [{ startToken }],
+        }),
       );
-      return { ...checkRequest(request, await describeOrNull(handle), startToken), pending: false, status };
+      // The workflow says whether this call started it: a new order needs no describe.
+      const check: Pick<StartPayoutResult, 'created' | 'requestCheck'> = startedByCaller
+        ? { created: true, requestCheck: 'started' }
+        : checkRequest(request, await describeOrNull(handle), startToken);
+      return { ...check, pending: false, status };
     } catch (error) {
       // A different request is the answer itself; anything else (the describe above included) is
       // answered from the workflow's state.

@@ -32,7 +32,7 @@ async function run(order: ReturnType<typeof testOrder>) {
     taskQueue: stack.taskQueue,
     args: [{ order, settings: DEFAULT_PAYOUT_SETTINGS }],
   });
-  const created = await handle.executeUpdate(awaitCreatedUpdate);
+  const created = await handle.executeUpdate(awaitCreatedUpdate, { args: [{}] });
   const startedAt = await env.currentTimeMs();
   const result = (await handle.result()) as PayoutResult;
   // Until the workflow closed: the test server's clock may run on afterwards (it still fires the timeouts of

@@ -160,7 +160,7 @@ describe('a workflow change guarded by patched() stays replay-safe', () => {
     expect(payoutWorkflowVariantSource('patched')).toContain(`__patched(${JSON.stringify(DEMO_PATCH_ID)})`);
     expect(payoutWorkflowVariantSource('unpatched')).not.toContain('__patched(');
     expect(payoutWorkflowVariantSource('unpatched')).toContain(
-      "if (!payout.outcome) await look(payout, 'poll');",
+      "if (!payout.outcome) await __look(payout, 'poll');",
     );
   });
 

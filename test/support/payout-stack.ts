@@ -1,9 +1,9 @@
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import type { Client, Connection } from '@temporalio/client';
 import { createPayoutActivities, FintectureClient, loadFintectureConfig } from '../../activities';
 import { DEFAULT_PAYOUT_SETTINGS, type PayoutSettings } from '../../domain/payout-settings';
 import type { PayoutRequest } from '../../domain/payout-request';
-import { createPayoutWorker } from '../../workers/payout-worker';
+import { createPayoutWorker, type PayoutWorker } from '../../workers/payout-worker';
 import {
   awaitCreatedUpdate,
   PAYOUT_WORKFLOW_TYPE,
@@ -30,7 +30,7 @@ export interface PayoutStack {
   sandbox: SandboxProcess;
   client: Client;
   taskQueue: string;
-  worker: Worker;
+  worker: PayoutWorker;
   /** The workflow's FINTECTURE_* environment, as a worker process would get it. */
   fintectureEnv: Record<string, string>;
   /** Starts `PayoutWorkflow` for an order like the ingress does, waiting until the payout is created. */

@@ -1,4 +1,8 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
+import { readShowsChange, type SessionWatch } from '../../domain/activity-facts';
+import { watchDelaySeconds } from '../../domain/payout-decisions';
 import { type PayoutActivities } from '../../activities';
 import { type PayoutRequest } from '../../domain/payout-request';
 import { DEFAULT_PAYOUT_SETTINGS, type PayoutSettings } from '../../domain/payout-settings';
@@ -114,4 +118,24 @@ export function startStubbedPayout(
     taskQueue,
     args: [{ order, settings }],
   });
+}
+
+/**
+ * `watchSession` over a stubbed read, keeping the real activity's contract (activities/payout-activities.ts):
+ * attempt 1 only waits; later attempts read and return the first read that shows something new; otherwise
+ * `SessionUnchanged` with the delay to the next read, so Temporal's retries are the reads.
+ */
+export function stubWatch(read: (sessionId: string) => Promise<PayoutSnapshot>) {
+  return async (watch: SessionWatch): Promise<PayoutSnapshot> => {
+    const attempt = Context.current().info.attempt;
+    if (attempt > 1) {
+      const snapshot = await read(watch.sessionId);
+      if (readShowsChange(watch.known, snapshot)) return snapshot;
+    }
+    throw ApplicationFailure.create({
+      type: 'SessionUnchanged',
+      message: 'stub: nothing new',
+      nextRetryDelay: watchDelaySeconds(watch.delaysSeconds, attempt) * 1000,
+    });
+  };
 }

@@ -16,6 +16,7 @@ import {
   stubbedPayoutServer,
   stubSession,
   stubSnapshot,
+  stubWatch,
 } from '../support/stubbed-workflows';
 import { eventually } from '../support/wait';
 
@@ -55,6 +56,7 @@ function stubActivities(
     identifySession: async () => ({ ours: false as const }),
     sweepDuplicates: async () => ({ outcome: 'clean' as const }),
     fetchPayout: async () => snapshot(),
+    watchSession: stubWatch(async () => snapshot()),
     cancelPayout: async () => ({ cancelled: true, sessionStatus: 'payment_cancelled' }) as const,
     async notifyOrderSystem(input: NotifyOrderSystemInput) {
       const call: Call = { type: input.event.type, id: input.id, startedAt: Date.now() };

@@ -19,7 +19,13 @@ import {
 } from '../../workflows/messages';
 import { PayoutStatus } from '../../domain/search-attributes';
 import { testOrder } from '../support/payout-stack';
-import { STUB_SETTINGS, stubbedPayoutServer, stubSession, stubSnapshot } from '../support/stubbed-workflows';
+import {
+  STUB_SETTINGS,
+  stubbedPayoutServer,
+  stubSession,
+  stubSnapshot,
+  stubWatch,
+} from '../support/stubbed-workflows';
 import { eventually } from '../support/wait';
 
 /**
@@ -77,6 +83,9 @@ function stubActivities(stub: Stub) {
       count('fetchPayout');
       return stub.fetchPayout ? stub.fetchPayout(sessionId) : snapshot();
     },
+    watchSession: stubWatch(async (sessionId) =>
+      stub.fetchPayout ? stub.fetchPayout(sessionId) : snapshot(),
+    ),
     async cancelPayout(sessionId: string) {
       count('cancelPayout');
       return stub.cancelPayout
