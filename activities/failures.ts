@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { TypedActivityError } from './fintecture/errors';
 
 /**
@@ -18,5 +18,6 @@ export function toActivityFailure(error: unknown): unknown {
     nextRetryDelay:
       error.retryDelayMs !== undefined && error.retryDelayMs > 0 ? error.retryDelayMs : undefined,
     cause: error,
+    ...(error.benign && { category: ApplicationFailureCategory.BENIGN }),
   });
 }

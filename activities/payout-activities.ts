@@ -30,7 +30,8 @@ import {
   PayoutRequestInvalidError,
   SessionUnchangedError,
 } from './payout-errors';
-import { isSessionFor, searchOrderSessions } from './payout-reconciliation';
+import { CoalescedSessionSearch } from './coalesced-session-search';
+import { isSessionFor } from './payout-reconciliation';
 import { payoutReferencesFor, type PayoutReferences } from './payout-references';
 
 export interface PayoutActivitiesDependencies {
@@ -71,12 +72,16 @@ export function createPayoutActivities({
     return parsed.request;
   }
 
+  // One read of the payment list answers every search this worker asked for before it began.
+  const searches = new CoalescedSessionSearch(client, {
+    maxPages: config.reconciliation.maxPages,
+    pageSizeHint: config.reconciliation.pageSize,
+  });
+
   function search(context: Context, references: PayoutReferences) {
-    return searchOrderSessions(client, references, {
-      maxPages: config.reconciliation.maxPages,
-      pageSizeHint: config.reconciliation.pageSize,
+    return searches.search(references, {
       signal: context.cancellationSignal,
-      onPage: (page) => context.heartbeat({ stage: 'search', page }),
+      onPage: (page) => context.heartbeat({ stage: page === 0 ? 'search-queued' : 'search', page }),
     });
   }
 

@@ -74,6 +74,7 @@ export class SessionUnchangedError extends TypedActivityError {
   override readonly name = 'SessionUnchangedError';
   readonly failureType = 'SessionUnchanged';
   readonly retryable = true;
+  override readonly benign = true;
   override readonly retryDelayMs: number;
 
   constructor(

@@ -46,9 +46,22 @@ export async function searchOrderSessions(
   references: PayoutReferences,
   options: SessionSearchOptions,
 ): Promise<SessionSearchResult> {
+  const [result] = await searchSessionsOfOrders(client, [references], options);
+  return result!;
+}
+
+/** `searchOrderSessions` for several orders at once: one read of the list, one result per order, in order. */
+export async function searchSessionsOfOrders(
+  client: Pick<FintectureApi, 'listPayments'>,
+  orders: readonly PayoutReferences[],
+  options: SessionSearchOptions,
+): Promise<SessionSearchResult[]> {
   const seen = new Set<string>();
-  const candidates = new Map<string, PaymentRecord>();
-  let doubtful = false;
+  const searches = orders.map((references) => ({
+    references,
+    candidates: new Map<string, PaymentRecord>(),
+    doubtful: false,
+  }));
   let staleInARow = 0;
   for (let pageNumber = 1; pageNumber <= options.maxPages; pageNumber++) {
     let page;
@@ -65,21 +78,36 @@ export async function searchOrderSessions(
     const fresh = page.items.filter((entry) => !seen.has(entry.sessionId));
     staleInARow = page.items.length > 0 && fresh.length === 0 ? staleInARow + 1 : 0;
     if (staleInARow >= STALE_PAGES_MEANING_NO_PAGING) {
-      return { outcome: 'incomplete', candidates: [...candidates.values()], pagesRead: pageNumber };
+      return searches.map((search) => ({
+        outcome: 'incomplete',
+        candidates: [...search.candidates.values()],
+        pagesRead: pageNumber,
+      }));
     }
-    for (const item of fresh) {
-      seen.add(item.sessionId);
-      if (isSessionFor(references, item)) candidates.set(item.sessionId, item);
-    }
+    for (const item of fresh) seen.add(item.sessionId);
     // What the search cannot tell apart from ours: an unreadable entry that mentions the reference, or a
     // payout listed without its communication (list items are [assumed] to look like reads, §5).
-    doubtful ||=
-      page.unreadable.some((entry) => carriesReference(entry.text, references)) ||
-      fresh.some((item) => mayBePayout(item) && item.communication === null);
+    const payoutWithoutCommunication = fresh.some((item) => mayBePayout(item) && item.communication === null);
+    for (const search of searches) {
+      for (const item of fresh) {
+        if (isSessionFor(search.references, item)) search.candidates.set(item.sessionId, item);
+      }
+      search.doubtful ||=
+        payoutWithoutCommunication ||
+        page.unreadable.some((entry) => carriesReference(entry.text, search.references));
+    }
   }
-  return { outcome: 'incomplete', candidates: [...candidates.values()], pagesRead: options.maxPages };
+  return searches.map((search) => ({
+    outcome: 'incomplete',
+    candidates: [...search.candidates.values()],
+    pagesRead: options.maxPages,
+  }));
 
-  function done(pagesRead: number): SessionSearchResult {
-    return { outcome: doubtful ? 'incomplete' : 'complete', candidates: [...candidates.values()], pagesRead };
+  function done(pagesRead: number): SessionSearchResult[] {
+    return searches.map((search) => ({
+      outcome: search.doubtful ? 'incomplete' : 'complete',
+      candidates: [...search.candidates.values()],
+      pagesRead,
+    }));
   }
 }

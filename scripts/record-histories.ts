@@ -499,7 +499,53 @@ const AT_THE_DEADLINE: Record<string, Recording> = {
   },
 };
 
-const LANES = { SIDE_BY_SIDE, NOTIFYING, ONE_BY_ONE, AT_THE_DEADLINE };
+/** Waits until the payout's quiet wait is under way (its watchSession scheduled and pending). */
+async function watching(name: string, handle: WorkflowHandle): Promise<void> {
+  await eventually(
+    async () => (await handle.describe()).raw.pendingActivities ?? [],
+    (pending) => pending.some((activity) => activity.activityType?.name === 'watchSession'),
+    { what: `${name}: the quiet wait to start`, timeoutMs: 30_000 },
+  );
+}
+
+/** BUDGETED_QUIET_WAITING_PATCH: each path on a worker of its own (no receiver), side by side. */
+const BUDGETED: Record<string, Recording> = {
+  async 'budgeted-scenario2-settled'(d) {
+    const name = 'budgeted-scenario2-settled';
+    return withOwnWorker(d, {}, async (own) => {
+      const { handle } = await own.start(name, {});
+      return own.closed(name, handle);
+    });
+  },
+
+  async 'budgeted-scenario1-quiet-webhook'(d) {
+    const name = 'budgeted-scenario1-quiet-webhook';
+    return withOwnWorker(d, {}, async (own) => {
+      const { sessionId, handle } = await own.start(name, { verified: false }, EVENT_DRIVEN);
+      await watching(name, handle);
+      await own.payeeSubmits(sessionId);
+      await own.atFintecture(sessionId, (p) => p.transferState === 'completed', 'settlement');
+      await own.event(handle, 'webhook', sessionId, 'webhook-1', {
+        status: 'payment_created',
+        transferState: 'completed',
+      });
+      return own.closed(name, handle);
+    });
+  },
+
+  async 'budgeted-scenario1-quiet-read'(d) {
+    const name = 'budgeted-scenario1-quiet-read';
+    return withOwnWorker(d, {}, async (own) => {
+      const settings = { ...FAST_SETTINGS, quietPollSeconds: 1 };
+      const { sessionId, handle } = await own.start(name, { verified: false }, settings);
+      await watching(name, handle);
+      await own.payeeSubmits(sessionId);
+      return own.closed(name, handle);
+    });
+  },
+};
+
+const LANES = { SIDE_BY_SIDE, NOTIFYING, BUDGETED, ONE_BY_ONE, AT_THE_DEADLINE };
 
 /** The recordings of the requested files. */
 function recordingsFor(requested: Set<string>, recordings: Record<string, Recording>): [string, Recording][] {
@@ -535,7 +581,11 @@ async function main(argv: string[]): Promise<void> {
   if (uncovered.length) throw new Error(`no recording for ${uncovered.join(', ')}`);
   const requested = new Set(argv.length ? argv : recordable);
   const lanes = {
-    sideBySide: [...recordingsFor(requested, SIDE_BY_SIDE), ...recordingsFor(requested, NOTIFYING)],
+    sideBySide: [
+      ...recordingsFor(requested, SIDE_BY_SIDE),
+      ...recordingsFor(requested, NOTIFYING),
+      ...recordingsFor(requested, BUDGETED),
+    ],
     oneByOne: recordingsFor(requested, ONE_BY_ONE),
     atTheDeadline: recordingsFor(requested, AT_THE_DEADLINE),
   };

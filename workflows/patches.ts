@@ -14,8 +14,9 @@ export const FINTECTURE_AS_DOCUMENTED_PATCH = 'fintecture-as-documented';
 /**
  * Issue 15, performance at scale: Fintecture reads on their own rate-limited task queue and writes on
  * another; scenario 1 waits quietly for its payee (one activity whose retries are the reads); no search
- * attribute upsert that changes nothing; no early duplicate sweep after a create proven unique. It also
- * implies WAKE_ON_OUTCOME_PATCH, so new runs record one marker fewer.
+ * attribute upsert that changes nothing; no early duplicate sweep after a create proven unique. It implies
+ * every earlier patch: a new run records this one marker only (each marker also costs an upsert of
+ * TemporalChangeVersion, which the SDK makes per patch).
  */
 export const BUDGETED_QUIET_WAITING_PATCH = 'budgeted-quiet-waiting';
 /**

@@ -44,10 +44,12 @@ export {
 };
 
 export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<PayoutResult> {
-  // First, before any command: a new run records the markers, a recorded history without them keeps the old path.
-  const documented = patched(FINTECTURE_AS_DOCUMENTED_PATCH);
-  const notifying = patched(NOTIFY_ORDER_SYSTEM_PATCH);
-  const budgeted = documented && patched(BUDGETED_QUIET_WAITING_PATCH);
+  // First, before any command: a new run records the markers, a recorded history without them keeps the old
+  // path. The newest generation first: it implies every earlier patch, so a new run records one marker (and
+  // the SDK's one TemporalChangeVersion upsert) instead of one per patch; older histories still ask for theirs.
+  const budgeted = patched(BUDGETED_QUIET_WAITING_PATCH);
+  const documented = budgeted || patched(FINTECTURE_AS_DOCUMENTED_PATCH);
+  const notifying = budgeted || patched(NOTIFY_ORDER_SYSTEM_PATCH);
   const payout = new PayoutState(input, documented, budgeted);
   const notifications = new OrderNotifications(payout.view, input.order, input.settings);
 

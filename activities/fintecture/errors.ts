@@ -32,6 +32,11 @@ export abstract class TypedActivityError extends Error {
    * that may have paid is never re-sent), carried in the failure's details as `mayHaveBeenApplied`.
    */
   readonly mayHaveBeenApplied: boolean = false;
+  /**
+   * An expected failure, part of how the activity works (a quiet wait's unchanged read): Temporal's BENIGN
+   * category, which the SDK logs at DEBUG and leaves out of failure metrics.
+   */
+  readonly benign: boolean = false;
   /** Safe, structured facts for the failure's `details` (no secrets, no personal data). */
   abstract details(): Record<string, unknown>;
 }

@@ -11,6 +11,7 @@ import {
   type TimelineSource,
 } from '../../workflows/messages';
 import {
+  BUDGETED_QUIET_WAITING_PATCH,
   FINTECTURE_AS_DOCUMENTED_PATCH,
   NOTIFY_ORDER_SYSTEM_PATCH,
   WAKE_ON_OUTCOME_PATCH,
@@ -69,9 +70,16 @@ export interface RecordedPath {
  * The patches that each started a generation of recordings, oldest first. A history holds the marker of
  * every generation's patch it does not predate: none before the first, all of them when recorded today.
  */
-export const PATCH_GENERATIONS = [FINTECTURE_AS_DOCUMENTED_PATCH, NOTIFY_ORDER_SYSTEM_PATCH] as const;
+export const PATCH_GENERATIONS = [
+  FINTECTURE_AS_DOCUMENTED_PATCH,
+  NOTIFY_ORDER_SYSTEM_PATCH,
+  BUDGETED_QUIET_WAITING_PATCH,
+] as const;
 
-/** Whether `recorded` (a catalogue entry) was recorded by code that already had `patch` (a generation's). */
+/**
+ * Whether `recorded` (a catalogue entry) was recorded by code that already had `patch` (a generation's). Its
+ * history then holds that marker, or a later generation's marker that implies it.
+ */
 export function recordedWith(recorded: RecordedPath, patch: (typeof PATCH_GENERATIONS)[number]): boolean {
   if (!recorded.predates) return true;
   return PATCH_GENERATIONS.indexOf(patch) < PATCH_GENERATIONS.indexOf(recorded.predates);
@@ -87,12 +95,16 @@ const BEFORE_DOCUMENTED = { predates: FINTECTURE_AS_DOCUMENTED_PATCH, patches: [
 const DOCUMENTED_PATCHES = [FINTECTURE_AS_DOCUMENTED_PATCH, WAKE_ON_OUTCOME_PATCH] as const;
 const BEFORE_NOTIFY = { predates: NOTIFY_ORDER_SYSTEM_PATCH, patches: DOCUMENTED_PATCHES } as const;
 
-/** What every run of the current code records: all three markers. */
+/** Recorded after NOTIFY_ORDER_SYSTEM_PATCH, before BUDGETED_QUIET_WAITING_PATCH: three markers. */
 const NOTIFY_PATCHES = [
   FINTECTURE_AS_DOCUMENTED_PATCH,
   NOTIFY_ORDER_SYSTEM_PATCH,
   WAKE_ON_OUTCOME_PATCH,
 ] as const;
+const BEFORE_BUDGETED = { predates: BUDGETED_QUIET_WAITING_PATCH, patches: NOTIFY_PATCHES } as const;
+
+/** What every run of the current code records: one marker, which implies every earlier patch. */
+const BUDGETED_PATCHES = [BUDGETED_QUIET_WAITING_PATCH] as const;
 
 export const RECORDED_PATHS: readonly RecordedPath[] = [
   {
@@ -337,7 +349,7 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
     outcomeReason: 'completed',
     timeline: /^create(,poll)+$/,
     signals: 0,
-    patches: NOTIFY_PATCHES,
+    ...BEFORE_BUDGETED,
     notifications: 'payout.created:delivered,payout.settled:delivered',
     activities: { createPayoutSession: 1, sweepDuplicates: 2, notifyOrderSystem: 2 },
   },
@@ -349,7 +361,7 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
     outcomeReason: 'completed',
     timeline: /^create(,poll)+$/,
     signals: 0,
-    patches: NOTIFY_PATCHES,
+    ...BEFORE_BUDGETED,
     notifications: 'payout.created:not_configured,payout.settled:not_configured',
     activities: { createPayoutSession: 1, sweepDuplicates: 2, notifyOrderSystem: 2 },
   },
@@ -361,9 +373,48 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
     outcomeReason: 'completed',
     timeline: /^create(,poll)+$/,
     signals: 0,
-    patches: NOTIFY_PATCHES,
+    ...BEFORE_BUDGETED,
     notifications: 'payout.created:failed,payout.settled:failed',
     activities: { createPayoutSession: 1, sweepDuplicates: 2, notifyOrderSystem: 2 },
+  },
+
+  // Issue 15 (BUDGETED_QUIET_WAITING_PATCH): reads on the read queue, the rest on the write queue; scenario 1
+  // waits quietly for its payee (one watchSession whose retries are the reads); upserts only on change.
+  {
+    name: 'budgeted-scenario2-settled',
+    what: 'verified beneficiary; the first create attempt created the session after a clean search, so the only duplicate sweep is the final one; reads on the read queue, create and sweep on the write queue; polling follows the transfer to completed',
+    closes: 'completed',
+    outcome: 'SETTLED',
+    outcomeReason: 'completed',
+    timeline: /^create(,poll)+$/,
+    signals: 0,
+    patches: BUDGETED_PATCHES,
+    notifications: 'payout.created:not_configured,payout.settled:not_configured',
+    activities: { createPayoutSession: 1, sweepDuplicates: 1, watchSession: 0, notifyOrderSystem: 2 },
+  },
+  {
+    name: 'budgeted-scenario1-quiet-webhook',
+    what: 'payout link; while the payee has not acted one watchSession waits quietly (4 h reads); the payee submits and the webhook stops the watch; the read that follows settles it',
+    closes: 'completed',
+    outcome: 'SETTLED',
+    outcomeReason: 'completed',
+    timeline: /^create,webhook$/,
+    signals: 1,
+    patches: BUDGETED_PATCHES,
+    notifications: 'payout.created:not_configured,payout.settled:not_configured',
+    activities: { createPayoutSession: 1, watchSession: 1, fetchPayout: 1, sweepDuplicates: 1 },
+  },
+  {
+    name: 'budgeted-scenario1-quiet-read',
+    what: 'payout link; no webhook ever comes: the watch reads every second (quietPollSeconds 1), its unchanged reads leave no history, and the read that shows the payee acted ends it; polling follows the transfer to completed',
+    closes: 'completed',
+    outcome: 'SETTLED',
+    outcomeReason: 'completed',
+    timeline: /^create,poll(,poll)*$/,
+    signals: 0,
+    patches: BUDGETED_PATCHES,
+    notifications: 'payout.created:not_configured,payout.settled:not_configured',
+    activities: { createPayoutSession: 1, watchSession: 1, sweepDuplicates: 1 },
   },
 ];
 
@@ -566,6 +617,12 @@ export async function findSecrets(jsonText: string, extra: readonly string[] = [
 }
 
 /** How many payloads of a history file are not encrypted (G5: none but search attributes). */
+/**
+ * Payloads the Temporal server writes itself, past every codec: a constant, no data. An activity cancelled
+ * before it started (a quiet wait's watch between two reads) ends with these details.
+ */
+const SERVER_WRITTEN_PAYLOADS = new Set(['"ACTIVITY_ID_NOT_STARTED"']);
+
 export function clearPayloads(jsonText: string): number {
   let clear = 0;
   const visit = (node: unknown): void => {
@@ -574,7 +631,13 @@ export function clearPayloads(jsonText: string): number {
     const record = node as Record<string, unknown>;
     if (typeof record.data === 'string' && record.metadata && typeof record.metadata === 'object') {
       const encoding = (record.metadata as Record<string, string>).encoding;
-      if (!encoding || Buffer.from(encoding, 'base64').toString() !== ENCRYPTED_ENCODING) clear += 1;
+      const serverWritten = SERVER_WRITTEN_PAYLOADS.has(Buffer.from(record.data, 'base64').toString());
+      if (
+        !serverWritten &&
+        (!encoding || Buffer.from(encoding, 'base64').toString() !== ENCRYPTED_ENCODING)
+      ) {
+        clear += 1;
+      }
     }
     // Search attributes are indexed by the server, so never encoded: IDs and states only, by design. A
     // `patched()` marker's `patch-data` is written by the SDK core past the codec: the patch ID only.

@@ -5,7 +5,11 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { FAILURE_CONVERTER_PATH } from '../../common/codec-config';
 import { PROJECT_ROOT } from '../../scripts/temporal-dev-server';
 import { WORKFLOWS_PATH } from '../../workers/payout-worker';
-import { FINTECTURE_AS_DOCUMENTED_PATCH, NOTIFY_ORDER_SYSTEM_PATCH } from '../../workflows/payout-workflow';
+import {
+  BUDGETED_QUIET_WAITING_PATCH,
+  FINTECTURE_AS_DOCUMENTED_PATCH,
+  NOTIFY_ORDER_SYSTEM_PATCH,
+} from '../../workflows/payout-workflow';
 import {
   DEMO_PATCH_ID,
   payoutWorkflowVariantSource,
@@ -85,9 +89,11 @@ describe('recorded histories (test/replay/histories)', () => {
   });
 
   it.each(PATCH_GENERATIONS)(
-    'holds the %s marker in every history but those recorded before it',
+    'holds the %s marker (or a later one, which implies it) in every history but those recorded before it',
     async (patch) => {
-      const marked = async (name: string) => (await summarize(readHistory(name))).patches.includes(patch);
+      const impliedBy: readonly string[] = PATCH_GENERATIONS.slice(PATCH_GENERATIONS.indexOf(patch));
+      const marked = async (name: string) =>
+        (await summarize(readHistory(name))).patches.some((marker) => impliedBy.includes(marker));
       const markers = Object.fromEntries(
         await Promise.all(RECORDED_PATHS.map(async (p) => [p.name, await marked(p.name)] as const)),
       );
@@ -100,11 +106,19 @@ describe('recorded histories (test/replay/histories)', () => {
   );
 
   it('names the generations in order: a path that predates a patch holds no later one', () => {
-    expect(PATCH_GENERATIONS).toEqual([FINTECTURE_AS_DOCUMENTED_PATCH, NOTIFY_ORDER_SYSTEM_PATCH]);
+    expect(PATCH_GENERATIONS).toEqual([
+      FINTECTURE_AS_DOCUMENTED_PATCH,
+      NOTIFY_ORDER_SYSTEM_PATCH,
+      BUDGETED_QUIET_WAITING_PATCH,
+    ]);
     const before = RECORDED_PATHS.find((p) => p.predates === FINTECTURE_AS_DOCUMENTED_PATCH)!;
-    expect(PATCH_GENERATIONS.map((patch) => recordedWith(before, patch))).toEqual([false, false]);
+    expect(PATCH_GENERATIONS.map((patch) => recordedWith(before, patch))).toEqual([false, false, false]);
     const documented = RECORDED_PATHS.find((p) => p.predates === NOTIFY_ORDER_SYSTEM_PATCH)!;
-    expect(PATCH_GENERATIONS.map((patch) => recordedWith(documented, patch))).toEqual([true, false]);
+    expect(PATCH_GENERATIONS.map((patch) => recordedWith(documented, patch))).toEqual([true, false, false]);
+    const notifying = RECORDED_PATHS.find((p) => p.predates === BUDGETED_QUIET_WAITING_PATCH)!;
+    expect(PATCH_GENERATIONS.map((patch) => recordedWith(notifying, patch))).toEqual([true, true, false]);
+    const budgeted = RECORDED_PATHS.find((p) => !p.predates)!;
+    expect(PATCH_GENERATIONS.map((patch) => recordedWith(budgeted, patch))).toEqual([true, true, true]);
   });
 });
 
