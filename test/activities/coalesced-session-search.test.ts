@@ -117,7 +117,10 @@ describe('coalesced searches of the payment list (unit)', () => {
     const searches = new CoalescedSessionSearch(list, options);
     list.hold();
     const pending = searches.search(payoutReferencesFor('a'));
-    const unavailable = new FintectureUnavailableError('answered 503', { operation: 'list', httpStatus: 503 });
+    const unavailable = new FintectureUnavailableError('answered 503', {
+      operation: 'list',
+      httpStatus: 503,
+    });
     list.failNextPage(unavailable);
     list.release();
     await expect(pending).rejects.toBe(unavailable);
