@@ -31,6 +31,7 @@ import {
   SessionUnchangedError,
 } from './payout-errors';
 import { CoalescedSessionSearch } from './coalesced-session-search';
+import { ReadBackoff } from './read-backoff';
 import { isSessionFor } from './payout-reconciliation';
 import { payoutReferencesFor, type PayoutReferences } from './payout-references';
 
@@ -71,6 +72,9 @@ export function createPayoutActivities({
     if (!parsed.ok) throw new PayoutRequestInvalidError(parsed.issues);
     return parsed.request;
   }
+
+  // A 429 on a read holds this worker's next reads back until its Retry-After.
+  const reads = new ReadBackoff();
 
   // One read of the payment list answers every search this worker asked for before it began.
   const searches = new CoalescedSessionSearch(client, {
@@ -248,7 +252,7 @@ export function createPayoutActivities({
       return activity(async (context) => {
         const request = requestOf(args.order);
         const references = payoutReferencesFor(request.orderId);
-        const session = await client.getPayment(args.sessionId, context.cancellationSignal);
+        const session = await reads.read(() => client.getPayment(args.sessionId, context.cancellationSignal));
         if (!isSessionFor(references, session) || !matchesRequest(session, request)) return { ours: false };
         logger.info('Fintecture payout identified from an event', {
           orderId: request.orderId,
@@ -301,7 +305,7 @@ export function createPayoutActivities({
     /** The payment as Fintecture sees it now: the source of truth for the workflow. */
     async fetchPayout(sessionId: string): Promise<PayoutSnapshot> {
       return activity(async (context) =>
-        snapshotOf(await client.getPayment(sessionId, context.cancellationSignal)),
+        snapshotOf(await reads.read(() => client.getPayment(sessionId, context.cancellationSignal))),
       );
     },
 
@@ -316,7 +320,9 @@ export function createPayoutActivities({
       return activity(async (context) => {
         const attempt = context.info.attempt;
         if (attempt > 1) {
-          const read = snapshotOf(await client.getPayment(watch.sessionId, context.cancellationSignal));
+          const read = snapshotOf(
+            await reads.read(() => client.getPayment(watch.sessionId, context.cancellationSignal)),
+          );
           if (readShowsChange(watch.known, read)) return read;
         }
         throw new SessionUnchangedError(attempt > 1, watchDelaySeconds(watch.delaysSeconds, attempt) * 1000);

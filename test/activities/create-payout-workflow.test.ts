@@ -127,6 +127,7 @@ describe('createPayoutSession driven by Temporal retries (real worker, real dev 
     const [committed] = payouts;
     expect(outcome.result).toEqual({
       kind: 'adopted',
+      attempt: 2,
       session: expect.objectContaining({
         sessionId: committed!.sessionId,
         sessionStatus: 'iban_required',

@@ -293,3 +293,59 @@ describe('the guide’s own answers', () => {
     });
   });
 });
+
+describe('watchSession: the quiet wait’s reads, over the guide’s read answer', () => {
+  const SESSION = '34f00841780445d4981be9ea2f8aafae';
+  const known = {
+    sessionStatus: 'iban_required',
+    transferState: null,
+    transferReason: null,
+    unrecognised: null,
+  };
+  const delaysSeconds = [30, 300, 14_400];
+  const watchOn = (
+    attempt: number,
+    watch: Parameters<ReturnType<typeof createPayoutActivities>['watchSession']>[0],
+  ) => {
+    const reads: string[] = [];
+    const { client, config, logger } = clientAnswering((_method, url) => {
+      reads.push(url.pathname);
+      return { status: 200, body: GUIDE_READ };
+    });
+    const activities = createPayoutActivities({ client, config, logger });
+    return { reads, run: new MockActivityEnvironment({ attempt }).run(activities.watchSession, watch) };
+  };
+
+  it('attempt 1 reads nothing and asks to be retried after the first delay (a benign failure)', async () => {
+    const { reads, run } = watchOn(1, { sessionId: SESSION, known, delaysSeconds });
+    await expect(run).rejects.toMatchObject({
+      type: 'SessionUnchanged',
+      nonRetryable: false,
+      nextRetryDelay: 30_000,
+      category: 'BENIGN',
+    });
+    expect(reads).toEqual([]);
+  });
+
+  it('a later attempt reads and returns what moved', async () => {
+    const { reads, run } = watchOn(2, { sessionId: SESSION, known, delaysSeconds });
+    await expect(run).resolves.toMatchObject({
+      sessionStatus: 'payment_created',
+      transferState: 'completed',
+    });
+    expect(reads).toEqual([`/pis/v2/payments/${SESSION}`]);
+  });
+
+  it('an unchanged read asks for the next delay of the schedule, the last one repeating', async () => {
+    const same = { ...known, sessionStatus: 'payment_created', transferState: 'completed' };
+    for (const [attempt, delay] of [
+      [2, 300_000],
+      [3, 14_400_000],
+      [40, 14_400_000],
+    ] as const) {
+      const { reads, run } = watchOn(attempt, { sessionId: SESSION, known: same, delaysSeconds });
+      await expect(run).rejects.toMatchObject({ type: 'SessionUnchanged', nextRetryDelay: delay });
+      expect(reads).toHaveLength(1);
+    }
+  });
+});

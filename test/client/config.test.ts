@@ -1,3 +1,5 @@
+import { parseEnv } from '../../common/env-schema';
+import { workerEnvSchema } from '../../workers/worker-config';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -161,5 +163,31 @@ describe('loadClientConfig and the Temporal connection', () => {
     expect(() => loadClientConfig({ PAYOUT_POLL_DELAYS_SECONDS: '5,soon' })).toThrow(
       /PAYOUT_POLL_DELAYS_SECONDS/,
     );
+  });
+
+  it('reads how rarely a payout waiting for its payee reads Fintecture (default 4 h), within bounds', () => {
+    expect(loadClientConfig({ ...CODEC }).payoutSettings.quietPollSeconds).toBe(4 * 3600);
+    expect(
+      loadClientConfig({ ...CODEC, PAYOUT_QUIET_POLL_SECONDS: '7200' }).payoutSettings.quietPollSeconds,
+    ).toBe(7200);
+    for (const bad of ['0', '8 days', String(8 * 86_400)]) {
+      expect(() => loadClientConfig({ ...CODEC, PAYOUT_QUIET_POLL_SECONDS: bad })).toThrow(
+        /PAYOUT_QUIET_POLL_SECONDS/,
+      );
+    }
+  });
+});
+
+describe('the worker settings', () => {
+  it('reads the Fintecture read budget shared by every worker (default 25/s), naming a bad value', () => {
+    expect(parseEnv(workerEnvSchema, {}).FINTECTURE_MAX_READS_PER_SECOND).toBe(25);
+    expect(
+      parseEnv(workerEnvSchema, { FINTECTURE_MAX_READS_PER_SECOND: '2.5' }).FINTECTURE_MAX_READS_PER_SECOND,
+    ).toBe(2.5);
+    for (const bad of ['0', '-1', 'fast', '20000']) {
+      expect(() => parseEnv(workerEnvSchema, { FINTECTURE_MAX_READS_PER_SECOND: bad })).toThrow(
+        /FINTECTURE_MAX_READS_PER_SECOND/,
+      );
+    }
   });
 });

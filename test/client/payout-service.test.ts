@@ -1,4 +1,4 @@
-import { type Client, type Connection } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
 import {
   createPayoutService,
   InvalidStatusFilterError,
@@ -11,7 +11,8 @@ import { payoutWorkflowId, type PayoutEvent } from '../../workflows/messages';
 import { CONTRACT_NOT_CANCELLABLE, receivedEventsQuery } from './fixtures/contract-payout-workflow';
 import { startContractWorker, type ContractWorker } from '../support/ingress-harness';
 import { TEST_BIC, TEST_IBAN } from '../support/payout-bodies';
-import { connectTestClient, uniqueId } from '../support/temporal';
+import { testDataConverter } from '../support/codec';
+import { connectTestClient, testNamespace, uniqueId } from '../support/temporal';
 import { eventually } from '../support/wait';
 
 /**
@@ -82,6 +83,36 @@ describe('startPayout', () => {
     expect(description.typedSearchAttributes.get(PayoutOrderId)).toBe(request.orderId);
     expect(description.typedSearchAttributes.get(PayoutScenario)).toBe('verified');
     expect(description.typedSearchAttributes.get(PayoutStatus)).toBe('CREATING');
+  });
+
+  it('needs no describe for a new order (the workflow says who started it); a repeated one is checked', async () => {
+    const described: string[] = [];
+    const counting = new Client({
+      connection,
+      namespace: testNamespace(),
+      dataConverter: testDataConverter(),
+      interceptors: {
+        workflow: [
+          {
+            async describe(input, next) {
+              described.push(input.workflowExecution.workflowId);
+              return next(input);
+            },
+          },
+        ],
+      },
+    });
+    const service = createPayoutService({
+      client: counting,
+      taskQueue: worker.taskQueue,
+      settings: DEFAULT_PAYOUT_SETTINGS,
+    });
+    const request = order(true);
+    expect(await service.startPayout(request)).toMatchObject({ created: true, requestCheck: 'started' });
+    expect(described).toEqual([]);
+    // The same order again: another call started it, so its fingerprint is read (one describe).
+    expect(await service.startPayout(request)).toMatchObject({ created: false, requestCheck: 'same' });
+    expect(described).toEqual([payoutWorkflowId(request.orderId)]);
   });
 
   it('tells the one caller that started it among concurrent ones', async () => {

@@ -4,7 +4,6 @@ import {
   awaitCreatedUpdate,
   PAYOUT_WORKFLOW_TYPE,
   payoutWorkflowId,
-  statusQuery,
   type PayoutResult,
 } from '../../workflows/messages';
 import { startPayoutStack, testOrder, type PayoutStack } from '../support/payout-stack';
@@ -45,17 +44,26 @@ async function run(order: ReturnType<typeof testOrder>) {
 describe('PayoutWorkflow over days of simulated time', () => {
   it('a payout link nobody uses ends EXPIRED after expiry + grace, and is cancelled at Fintecture', async () => {
     const order = testOrder({ verified: false, expiresInSeconds: 7 * 24 * 3600 });
-    const { handle, result, elapsedDays } = await run(order);
+    const { handle, created, result, elapsedDays } = await run(order);
     expect(result).toMatchObject({
       outcome: 'EXPIRED',
       outcomeReason: 'link_expired',
       sessionStatus: 'payment_cancelled',
     });
-    // 7 days of link + 1 hour of grace, polled on the default schedule (30 s … 1 h).
+    // 7 days of link + 1 hour of grace, waited quietly: reads at 30 s, 1 min, 5 min, 30 min, 1 h, then every
+    // 4 h (PAYOUT_QUIET_POLL_SECONDS), as the retries of one activity.
     expect(elapsedDays).toBeGreaterThanOrEqual(7 + 1 / 24);
     expect(elapsedDays).toBeLessThan(7.2);
-    const view = await handle.query(statusQuery);
-    expect(view.polls).toBeGreaterThan(150);
+    const log = (await stack.sandbox.control('GET', '/requests')) as { method: string; url: string }[];
+    const reads = log.filter(
+      (entry) => entry.method === 'GET' && entry.url.endsWith(`/pis/v2/payments/${created.sessionId}`),
+    );
+    expect(reads.length).toBeGreaterThanOrEqual(44);
+    expect(reads.length).toBeLessThanOrEqual(52);
+    // The unchanged reads leave no trace in the history: a waiting payout-week fits in 200 events (issue 15).
+    const events = (await handle.fetchHistory()).events ?? [];
+    expect(events.length).toBeLessThan(200);
+    expect(events.filter((event) => event.timerFiredEventAttributes)).toHaveLength(1);
     const [atFintecture] = await stack.payoutsAtFintecture(order.orderId);
     expect(atFintecture?.status).toBe('payment_cancelled');
   });
