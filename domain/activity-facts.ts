@@ -45,7 +45,7 @@ export interface KnownSessionState {
   unrecognised: UnrecognisedStates | null;
 }
 
-/** `watchSession`'s request: which session, what is known of it, the reads' schedule (`quietReadDelaysSeconds`). */
+/** `watchSession`'s request: which session, what is known of it, the reads' schedule (`watchReadDelaysSeconds`). */
 export interface SessionWatch {
   sessionId: string;
   known: KnownSessionState;

@@ -38,18 +38,33 @@ export function nextPollDelayMs(
 }
 
 /**
- * The reads of a quiet wait (scenario 1 before the payee acts): the poll schedule from where it stands, each
- * delay capped at the quiet delay, then the quiet delay for ever. The watch activity's retries follow it.
+ * The reads of a watched wait, which the watch activity's retries follow. Waiting for the payee (`quiet`): the
+ * poll schedule from where it stands, each delay capped at the quiet delay, then the quiet delay for ever.
+ * Otherwise the poll schedule from where it stands, its last delay repeating.
  */
-export function quietReadDelaysSeconds(
+export function watchReadDelaysSeconds(
   clock: Pick<WaitClock, 'pollIndex'>,
   settings: Pick<PayoutSettings, 'pollDelaysSeconds' | 'quietPollSeconds'>,
+  quiet: boolean,
 ): number[] {
-  const quiet = settings.quietPollSeconds ?? DEFAULT_QUIET_POLL_SECONDS;
-  const ordinary = settings.pollDelaysSeconds.slice(
-    Math.min(clock.pollIndex, settings.pollDelaysSeconds.length),
-  );
-  return [...ordinary.map((delay) => Math.min(delay, quiet)), quiet];
+  const delays = settings.pollDelaysSeconds;
+  const ordinary = delays.slice(Math.min(clock.pollIndex, delays.length - 1));
+  if (!quiet) return ordinary;
+  const quietDelay = settings.quietPollSeconds ?? DEFAULT_QUIET_POLL_SECONDS;
+  return [...ordinary.map((delay) => Math.min(delay, quietDelay)), quietDelay];
+}
+
+/**
+ * Whether the wait is better watched (one activity whose retries are the reads) than polled on timers: while
+ * the payee has not acted, and once the poll schedule reached its last, repeating delay (nothing moved for a
+ * while). Timers stay for the lively part, where webhooks come and a wake is cheaper without a watch to stop.
+ */
+export function isWatchedWait(
+  clock: Pick<WaitClock, 'pollIndex'>,
+  settings: Pick<PayoutSettings, 'pollDelaysSeconds'>,
+  awaitingPayee: boolean,
+): boolean {
+  return awaitingPayee || clock.pollIndex >= settings.pollDelaysSeconds.length - 1;
 }
 
 /** The watch activity's delay before attempt `attempt + 1` (Temporal counts attempts from 1). */

@@ -543,6 +543,17 @@ const BUDGETED: Record<string, Recording> = {
       return own.closed(name, handle);
     });
   },
+
+  async 'budgeted-transfer-watched'(d) {
+    const name = 'budgeted-transfer-watched';
+    return withOwnWorker(d, {}, async (own) => {
+      // 409.00 holds the transfer at `blocked` until the sandbox is told otherwise.
+      const { sessionId, handle } = await own.start(name, { amount: '409.00' });
+      await watching(name, handle);
+      await own.stack.sandbox.control('POST', `/payouts/${sessionId}/outcome`, { transferState: 'completed' });
+      return own.closed(name, handle);
+    });
+  },
 };
 
 const LANES = { SIDE_BY_SIDE, NOTIFYING, BUDGETED, ONE_BY_ONE, AT_THE_DEADLINE };

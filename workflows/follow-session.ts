@@ -11,7 +11,7 @@ import {
   log,
   metricMeter,
 } from '@temporalio/workflow';
-import { quietReadDelaysSeconds } from '../domain/payout-decisions';
+import { watchReadDelaysSeconds } from '../domain/payout-decisions';
 import type { PayoutSnapshot } from '../domain/payout-session';
 import { unrankedStateReason } from '../domain/status-model';
 import { failureType } from './activity-failures';
@@ -44,12 +44,13 @@ export async function look(payout: PayoutState, source: TimelineSource): Promise
 }
 
 /**
- * Scenario 1 before the payee acts (BUDGETED_QUIET_WAITING_PATCH): webhooks and the redirect are the primary
- * channel. One `watchSession` activity reads on the quiet schedule (its retries are the reads, so an
- * unchanged read adds no history) and returns the first read that shows something new. An event, an
- * outcome (a cancel) or the link deadline stops it; an event is then looked at as always.
+ * A watched wait (BUDGETED_QUIET_WAITING_PATCH, `isWatchedWait`): scenario 1 before the payee acts, where
+ * webhooks and the redirect are the primary channel, or a transfer that stopped moving. One `watchSession`
+ * activity reads on the schedule (its retries are the reads, so an unchanged read adds no history) and
+ * returns the first read that shows something new. An event, an outcome (a cancel) or the deadline stops
+ * it; an event is then looked at as always.
  */
-export async function waitQuietly(payout: PayoutState): Promise<void> {
+export async function waitWatching(payout: PayoutState): Promise<void> {
   const { view, clock, settings } = payout;
   const sessionId = view.sessionId;
   if (!sessionId || view.outcome) return;
@@ -63,7 +64,7 @@ export async function waitQuietly(payout: PayoutState): Promise<void> {
       payout.fintecture.watchSession({
         sessionId,
         known: { ...payout.progress(), unrecognised: view.unrecognised ?? null },
-        delaysSeconds: quietReadDelaysSeconds(clock, settings),
+        delaysSeconds: watchReadDelaysSeconds(clock, settings, payout.awaitingPayee()),
       }),
     )
     .then(
@@ -87,7 +88,7 @@ export async function waitQuietly(payout: PayoutState): Promise<void> {
     const type = failureType(failure);
     if (type === 'FintectureNotFound') return payout.finish('NEEDS_REVIEW', OUTCOME_REASONS.sessionNotFound);
     // Never a tight loop of failing watches: this turn waits on the ordinary schedule instead.
-    log.warn('quiet wait failed; polling on the schedule', { orderId: view.orderId, failure: type });
+    log.warn('watched wait failed; polling on the schedule', { orderId: view.orderId, failure: type });
     return waitOnSchedule(payout, true);
   }
   const events = payout.takeEvents();

@@ -13,11 +13,11 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { finalEventType } from '../domain/order-events';
-import { createProvedUnique } from '../domain/payout-decisions';
+import { createProvedUnique, isWatchedWait } from '../domain/payout-decisions';
 import type { CreatedPayout } from '../domain/payout-session';
 import { cancelOnRequest, validateCancel } from './cancel-session';
 import { createSession, createSessionBeforeDocumented } from './create-session';
-import { onDeadline, sweep, waitOnSchedule, waitQuietly } from './follow-session';
+import { onDeadline, sweep, waitOnSchedule, waitWatching } from './follow-session';
 import {
   awaitCreatedUpdate,
   cancelUpdate,
@@ -83,8 +83,9 @@ export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   // The budgeted generation implies it: new runs no longer record that marker (only older histories ask).
   const wakeOnOutcome = budgeted || patched(WAKE_ON_OUTCOME_PATCH);
   while (!payout.outcome) {
-    if (budgeted && payout.awaitingPayee()) await waitQuietly(payout);
-    else await waitOnSchedule(payout, wakeOnOutcome);
+    if (budgeted && isWatchedWait(payout.clock, input.settings, payout.awaitingPayee())) {
+      await waitWatching(payout);
+    } else await waitOnSchedule(payout, wakeOnOutcome);
     if (!payout.outcome && payout.deadlinePassed()) await onDeadline(payout);
     if (!payout.outcome && workflowInfo().continueAsNewSuggested) {
       await condition(() => allHandlersFinished() && payout.idle);

@@ -70,7 +70,7 @@ describe('PayoutWorkflow over days of simulated time', () => {
 
   it('a transfer stuck for the whole schedule ends NEEDS_REVIEW after maxWait (14 days)', async () => {
     const order = testOrder({ amount: '409.00' });
-    const { result, elapsedDays } = await run(order);
+    const { handle, created, result, elapsedDays } = await run(order);
     expect(result).toMatchObject({
       outcome: 'NEEDS_REVIEW',
       outcomeReason: 'poll_schedule_exhausted',
@@ -79,5 +79,14 @@ describe('PayoutWorkflow over days of simulated time', () => {
     expect(elapsedDays).toBeGreaterThanOrEqual(14);
     expect(elapsedDays).toBeLessThan(14.1);
     expect(await stack.payoutsAtFintecture(order.orderId)).toHaveLength(1);
+    // Read hourly for 14 days (≈ 336 reads); once the schedule reached its hourly delay, a watch does the
+    // reading, so the history stays small (it was ≈ 3 700 events on timers).
+    const log = (await stack.sandbox.control('GET', '/requests')) as { method: string; url: string }[];
+    const reads = log.filter(
+      (entry) => entry.method === 'GET' && entry.url.endsWith(`/pis/v2/payments/${created.sessionId}`),
+    );
+    expect(reads.length).toBeGreaterThan(320);
+    expect(reads.length).toBeLessThan(350);
+    expect(((await handle.fetchHistory()).events ?? []).length).toBeLessThan(150);
   });
 });

@@ -416,6 +416,18 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
     notifications: 'payout.created:not_configured,payout.settled:not_configured',
     activities: { createPayoutSession: 1, watchSession: 1, sweepDuplicates: 1 },
   },
+  {
+    name: 'budgeted-transfer-watched',
+    what: 'verified beneficiary; the transfer stays blocked (409.00) through the poll schedule, so a watch takes over the reading at its last delay; the sandbox then completes it and the watch returns that read',
+    closes: 'completed',
+    outcome: 'SETTLED',
+    outcomeReason: 'completed',
+    timeline: /^create(,poll)+$/,
+    signals: 0,
+    patches: BUDGETED_PATCHES,
+    notifications: 'payout.created:not_configured,payout.settled:not_configured',
+    activities: { createPayoutSession: 1, watchSession: 1, sweepDuplicates: 1 },
+  },
 ];
 
 export const HISTORIES_DIR = path.join(__dirname, 'histories');
