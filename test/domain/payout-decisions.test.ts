@@ -1,11 +1,16 @@
+import { readShowsChange } from '../../domain/activity-facts';
 import {
   cancelRefusal,
   createFailureReason,
+  createProvedUnique,
   finalStateReason,
   isAwaitingPayee,
+  isWatchedWait,
   linkDeadlineAt,
   nextPollDelayMs,
   waitDeadlineMs,
+  watchDelaySeconds,
+  watchReadDelaysSeconds,
 } from '../../domain/payout-decisions';
 import {
   INITIAL_PAYOUT_STATUS,
@@ -47,6 +52,83 @@ describe('when to look next', () => {
     expect(waitDeadlineMs({ pollIndex: 0, waitStartedAt: null, linkDeadline: null }, settings, NOW)).toBe(
       NOW + 3600_000,
     );
+  });
+});
+
+describe('watched waits: one activity whose retries are the reads', () => {
+  const schedule = { pollDelaysSeconds: [30, 60, 300, 1800, 3600], quietPollSeconds: 14_400 };
+
+  it('waiting for the payee: the schedule from where it stands, capped at the quiet delay, then the quiet delay', () => {
+    expect(watchReadDelaysSeconds({ pollIndex: 0 }, schedule, true)).toEqual([
+      30, 60, 300, 1800, 3600, 14_400,
+    ]);
+    expect(watchReadDelaysSeconds({ pollIndex: 3 }, schedule, true)).toEqual([1800, 3600, 14_400]);
+    expect(watchReadDelaysSeconds({ pollIndex: 9 }, schedule, true)).toEqual([3600, 14_400]);
+    // A quiet delay shorter than the schedule caps it; absent, the 4-hour default.
+    expect(watchReadDelaysSeconds({ pollIndex: 0 }, { ...schedule, quietPollSeconds: 60 }, true)).toEqual([
+      30, 60, 60, 60, 60, 60,
+    ]);
+    expect(watchReadDelaysSeconds({ pollIndex: 4 }, { pollDelaysSeconds: [30, 3600] }, true)).toEqual([
+      3600, 14_400,
+    ]);
+  });
+
+  it('a transfer that stopped moving: the schedule from where it stands, its last delay repeating', () => {
+    expect(watchReadDelaysSeconds({ pollIndex: 4 }, schedule, false)).toEqual([3600]);
+    expect(watchReadDelaysSeconds({ pollIndex: 12 }, schedule, false)).toEqual([3600]);
+  });
+
+  it('the delay before each attempt: attempt n waits the n-th delay, the last one repeating', () => {
+    const delays = [30, 300, 14_400];
+    expect([1, 2, 3, 4, 50].map((attempt) => watchDelaySeconds(delays, attempt))).toEqual([
+      30, 300, 14_400, 14_400, 14_400,
+    ]);
+  });
+
+  it('is watched while the payee has not acted, or once the schedule reached its last delay', () => {
+    expect(isWatchedWait({ pollIndex: 0 }, schedule, true)).toBe(true);
+    expect(isWatchedWait({ pollIndex: 0 }, schedule, false)).toBe(false);
+    expect(isWatchedWait({ pollIndex: 3 }, schedule, false)).toBe(false);
+    expect(isWatchedWait({ pollIndex: 4 }, schedule, false)).toBe(true);
+  });
+
+  it('a read shows a change when a status, a transfer state, its reason or an unranked value differs', () => {
+    const known = {
+      sessionStatus: 'iban_required',
+      transferState: null,
+      transferReason: null,
+      unrecognised: null,
+    };
+    const read = {
+      sessionId: 's',
+      sessionStatus: 'iban_required' as const,
+      transferState: null,
+      transferReason: null,
+      amount: null,
+      currency: null,
+      communication: null,
+      endToEndId: null,
+      executionDate: null,
+      scheme: null,
+    };
+    expect(readShowsChange(known, read)).toBe(false);
+    expect(readShowsChange(known, { ...read, sessionStatus: 'iban_received' })).toBe(true);
+    expect(readShowsChange(known, { ...read, transferState: 'processing' })).toBe(true);
+    expect(readShowsChange(known, { ...read, transferReason: 'aml' })).toBe(true);
+    const unranked = { sessionStatus: 'payout_scheduled', transferState: null };
+    expect(readShowsChange(known, { ...read, unrecognised: unranked })).toBe(true);
+    // The same unranked value again is nothing new: no wake-up loop on a status we cannot rank.
+    expect(readShowsChange({ ...known, unrecognised: unranked }, { ...read, unrecognised: unranked })).toBe(
+      false,
+    );
+  });
+
+  it('a create proved its session unique only when its first attempt created it', () => {
+    expect(createProvedUnique({ kind: 'created', attempt: 1 })).toBe(true);
+    expect(createProvedUnique({ kind: 'created', attempt: 2 })).toBe(false);
+    expect(createProvedUnique({ kind: 'adopted', attempt: 1 })).toBe(false);
+    expect(createProvedUnique({ kind: 'created' })).toBe(false);
+    expect(createProvedUnique(undefined)).toBe(false);
   });
 });
 
