@@ -27,6 +27,7 @@ import {
 } from './cluster/report';
 import { Deadline, withDeadline } from './lib/deadline';
 import { machineInfo, machineLine } from './lib/machine';
+import { benchReadsPerSecond } from './lib/options';
 import { phaseMs, runLine } from './lib/phase';
 import { startStack, type Stack } from './lib/stack';
 import { postgresBinDir } from '../scripts/cluster/postgres';
@@ -50,6 +51,8 @@ const options = {
   warmupPayouts: Number(env.BENCH_CLUSTER_WARMUP ?? 20) || 0,
   timeLimitMs: positiveInt(env.BENCH_CLUSTER_TIME_LIMIT_MINUTES, 40) * 60_000,
   keepData: env.BENCH_KEEP_DATA === '1',
+  // Every payout worker's FINTECTURE_MAX_READS_PER_SECOND: high, so the figures do not measure the budget.
+  readsPerSecond: benchReadsPerSecond(env),
   outDir: path.resolve(env.BENCH_OUT_DIR ?? path.join(PROJECT_ROOT, 'bench', 'results')),
   // Under the project: PostgreSQL runs as the `postgres` user and must traverse the path to its data folder.
   runDir: path.join(PROJECT_ROOT, '.data', 'bench-cluster', new Date().toISOString().replace(/[:.]/g, '-')),
@@ -199,7 +202,7 @@ async function main(whole: Deadline): Promise<ClusterBenchResults> {
   check(whole);
   const dev = await track(
     'the dev-server stack',
-    startStack({ runDir: path.join(options.runDir, 'dev'), log }),
+    startStack({ runDir: path.join(options.runDir, 'dev'), readsPerSecond: options.readsPerSecond, log }),
     whole,
   );
   stacks.push(await measureStack(dev, 'dev', 1, spawnedAt, whole));
@@ -235,7 +238,11 @@ async function main(whole: Deadline): Promise<ClusterBenchResults> {
   check(whole);
   const onCluster = await track(
     'the payout services on the cluster',
-    startClusterStack(cluster, { runDir: path.join(options.runDir, 'cluster', 'services'), log }),
+    startClusterStack(cluster, {
+      runDir: path.join(options.runDir, 'cluster', 'services'),
+      readsPerSecond: options.readsPerSecond,
+      log,
+    }),
     whole,
   );
   stacks.push(await measureStack(onCluster, 'cluster-1w', 1, spawnedAt, whole));
@@ -260,6 +267,7 @@ async function main(whole: Deadline): Promise<ClusterBenchResults> {
       warmupPayouts: options.warmupPayouts,
       historyShards: HISTORY_SHARDS,
       sandboxStepDelayMs: 0,
+      readsPerSecond: options.readsPerSecond,
     },
     stacks,
     ratios: ratiosOf(stacks),

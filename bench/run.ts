@@ -3,20 +3,23 @@
  * (bench/README.md). Importable: `runBench(options)` returns the results and writes them to `outDir`.
  */
 import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runClientOverhead } from './benchmarks/client-overhead';
 import { ceilingWithUpserts, compared, measureShape } from './benchmarks/comparison';
 import { runDecryptCeiling } from './benchmarks/decrypt-ceiling';
+import { runReadBudget } from './benchmarks/read-budget';
 import { runWaitingSeries } from './benchmarks/waiting-series';
 import { runWeek } from './benchmarks/week';
 import { renderChart } from './lib/chart';
 import { Deadline, withDeadline } from './lib/deadline';
+import { phaseMs } from './lib/phase';
 import { machineInfo, machineLine } from './lib/machine';
 import { optionsFromEnv, type BenchOptions } from './lib/options';
 import { writeReport } from './lib/report';
 import { type BenchResults, type ComparedRun } from './lib/results';
 import { startStack, type Stack } from './lib/stack';
-import { growthRows, headline } from './lib/summary';
+import { goalRows, growthRows, headline } from './lib/summary';
 
 export { optionsFromEnv, quickOptions, defaultOptions, type BenchOptions } from './lib/options';
 export { type BenchResults } from './lib/results';
@@ -37,7 +40,10 @@ type Measured = Omit<
   | 'headline'
 >;
 
-/** Every phase against one stack, then the simulated week on its own server. */
+/**
+ * Every phase against one stack, then the read budget on a stack of its own (two workers, the budget), then
+ * the simulated week on its own server.
+ */
 async function measure(options: BenchOptions, whole: Deadline): Promise<Measured> {
   const { log } = options;
   const tag = `b${Date.now().toString(36)}`;
@@ -46,6 +52,7 @@ async function measure(options: BenchOptions, whole: Deadline): Promise<Measured
     stack = await whole.race(
       startStack({
         runDir: options.runDir,
+        readsPerSecond: options.readsPerSecond,
         log,
         ...(options.workerMaxCachedWorkflows
           ? { workerMaxCachedWorkflows: options.workerMaxCachedWorkflows }
@@ -112,21 +119,87 @@ async function measure(options: BenchOptions, whole: Deadline): Promise<Measured
       tag,
       decryptsPerSecond: decrypt.rawDecrypt.opsPerSecond,
     });
+    const quietPollSeconds = live.quietPollSeconds;
     await live.stop();
     stack = undefined;
+
+    let readBudget: BenchResults['readBudget'] = null;
+    if (options.budgetPayouts > 0) {
+      whole.check();
+      const budget = options.budgetReadsPerSecond;
+      log(
+        `read budget: 2 workers at ${budget} reads/s, ${options.budgetPayouts} waiting payouts, one webhook ` +
+          `each, ${options.budgetOrders} orders before and during the backlog…`,
+      );
+      const budgetMs =
+        phaseMs(options.budgetPayouts + options.budgetOrders * 2) + (options.budgetPayouts / budget) * 2000;
+      readBudget = await withDeadline('the read budget', budgetMs + 120_000, async (deadline) => {
+        const budgetStack = await deadline.race(
+          startStack({
+            runDir: path.join(options.runDir, 'read-budget'),
+            bundlesFrom: options.runDir,
+            readsPerSecond: budget,
+            workers: 2,
+            log,
+          }),
+        );
+        stack = budgetStack;
+        stopRunningStack = () => budgetStack.stop();
+        try {
+          return await runReadBudget(budgetStack, {
+            payouts: options.budgetPayouts,
+            orders: options.budgetOrders,
+            creationConcurrency: options.seriesConcurrency,
+            webhookConcurrency: 32,
+            tag: `${tag}-budget`,
+            deadline,
+            log,
+          });
+        } finally {
+          await budgetStack.stop();
+          stack = undefined;
+        }
+      });
+      const reads = readBudget.reads;
+      log(
+        `  ${reads.total} reads in ${reads.busySeconds} s: max ${reads.maxPerSecond}/s in a 1-s window ` +
+          `(any 1-s interval: ${reads.maxSlidingPerSecond}), mean ${reads.meanPerSecond}/s, budget ${budget}/s → ` +
+          `max/budget ${reads.ratioMaxToBudget} (${reads.withinBudget ? 'within' : 'ABOVE'} the budget; ` +
+          `sustained ${reads.bucket.sustainedPerSecond}/s, burst ${reads.bucket.burst}; server dispatches: max ` +
+          `${readBudget.dispatches.maxPerSecond}/s, burst ${readBudget.dispatches.bucket.burst}); ` +
+          `${reads.sessionsRead}/${readBudget.webhooks.signalled} sessions read, drained in ${readBudget.drainSeconds} s; ` +
+          `order answer p50 ${readBudget.orders.duringBacklog.answerLatency.p50Ms} ms during the backlog vs ` +
+          `${readBudget.orders.idle.answerLatency.p50Ms} ms idle (p99 ${readBudget.orders.duringBacklog.answerLatency.p99Ms} ` +
+          `vs ${readBudget.orders.idle.answerLatency.p99Ms} ms)`,
+      );
+    }
 
     let week: BenchResults['week'] = null;
     if (options.weekSample > 0) {
       whole.check();
       log(`a simulated week for ${options.weekSample} scenario-1 payout(s) (time-skipping server)…`);
       week = await withDeadline('the simulated week', 600_000, (deadline) =>
-        runWeek({ sample: options.weekSample, runDir: options.runDir, deadline }),
+        runWeek({
+          sample: options.weekSample,
+          runDir: options.runDir,
+          readsPerSecond: options.readsPerSecond,
+          deadline,
+        }),
       );
       log(
-        `  ${week.meanHistoryEvents} events, ${week.meanPolls} polls per payout after ` +
+        `  ${week.meanHistoryEvents} events (${week.historyEventsPerPayoutWeek} per payout-week), ` +
+          `${week.meanFintectureReads} Fintecture reads (${week.meanPolls} polls seen by the workflow) per payout; ` +
+          `${week.payouts.map((payout) => payout.outcome).join(', ')} after ` +
           `${week.payouts[0]?.simulatedDays} simulated days (${week.wallSeconds} s wall)`,
       );
     }
+    const results = {
+      e2e: { sweep, series },
+      webhooks: waitingSeries.webhooks,
+      waiting: waitingSeries.waiting,
+      week,
+      readBudget,
+    };
     return {
       shape,
       micro: { decrypt, clientOverhead },
@@ -135,7 +208,9 @@ async function measure(options: BenchOptions, whole: Deadline): Promise<Measured
       webhooks: waitingSeries.webhooks,
       waiting: waitingSeries.waiting,
       week,
+      readBudget,
       profile: waitingSeries.profile,
+      goals: goalRows(results, quietPollSeconds),
     };
   } finally {
     await stack?.stop();
@@ -158,7 +233,7 @@ export async function runBench(options: BenchOptions = optionsFromEnv()): Promis
   }
 
   const results: BenchResults = {
-    schemaVersion: 1,
+    schemaVersion: 2,
     mode: options.mode,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),

@@ -56,15 +56,15 @@ export function watchReadDelaysSeconds(
 
 /**
  * Whether the wait is better watched (one activity whose retries are the reads) than polled on timers: while
- * the payee has not acted, and once the poll schedule reached its last, repeating delay (nothing moved for a
- * while). Timers stay for the lively part, where webhooks come and a wake is cheaper without a watch to stop.
+ * the payee has not acted, and once a poll at the schedule's last delay found nothing new (nothing moved for
+ * a while). Timers stay for the lively part, where webhooks come and a wake is cheaper without a watch to stop.
  */
 export function isWatchedWait(
   clock: Pick<WaitClock, 'pollIndex'>,
   settings: Pick<PayoutSettings, 'pollDelaysSeconds'>,
   awaitingPayee: boolean,
 ): boolean {
-  return awaitingPayee || clock.pollIndex >= settings.pollDelaysSeconds.length - 1;
+  return awaitingPayee || clock.pollIndex >= settings.pollDelaysSeconds.length;
 }
 
 /** The watch activity's delay before attempt `attempt + 1` (Temporal counts attempts from 1). */

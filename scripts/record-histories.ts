@@ -550,7 +550,9 @@ const BUDGETED: Record<string, Recording> = {
       // 409.00 holds the transfer at `blocked` until the sandbox is told otherwise.
       const { sessionId, handle } = await own.start(name, { amount: '409.00' });
       await watching(name, handle);
-      await own.stack.sandbox.control('POST', `/payouts/${sessionId}/outcome`, { transferState: 'completed' });
+      await own.stack.sandbox.control('POST', `/payouts/${sessionId}/outcome`, {
+        transferState: 'completed',
+      });
       return own.closed(name, handle);
     });
   },

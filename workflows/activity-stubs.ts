@@ -103,7 +103,9 @@ export function fintectureCalls(budgeted: boolean): FintectureCalls {
     sweepDuplicates: on(SWEEP, writes).sweepDuplicates,
     cancelPayout: on(QUICK, writes).cancelPayout,
     fetchPayout: on(FETCH, reads).fetchPayout,
-    identifySession: on(QUICK, reads).identifySession,
+    // On the create's path (an event naming a session while the create is unconfirmed): with the writes, so
+    // a create never waits behind the read backlog.
+    identifySession: on(QUICK, writes).identifySession,
     watchSession: on(WATCH, reads).watchSession,
   };
 }

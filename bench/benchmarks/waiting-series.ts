@@ -37,6 +37,8 @@ export async function runWaitingSeries(
         }),
     );
     open.push(...created);
+    if (open.length === 0)
+      throw new Error(`no waiting payout could be created: ${creation.firstFailure ?? '?'}`);
     log(
       `  ${open.length} open: created ${creation.payouts} at ${creation.perSecond}/s` +
         (creation.failures ? `, ${creation.failures} FAILED (${creation.firstFailure})` : '') +
@@ -50,7 +52,8 @@ export async function runWaitingSeries(
     log(
       `  ${open.length} open, ${window.windowSeconds} s window: worker RSS ${window.workerRssMb} MB, ` +
         `server RSS ${window.temporalRssMb} MB, server ${window.temporalCores} cores, ` +
-        `${window.pollsPerSecond} polls/s (steady state ${window.steadyStatePollsPerSecond}/s)` +
+        `${window.pollsPerSecond} polls/s (steady state ${window.openPayouts} ÷ ${window.quietPollSeconds} s = ` +
+        `${window.steadyStatePollsPerSecond}/s)` +
         contamination(window.cost.otherCores),
     );
     waiting.push({ openPayouts: open.length, creation, window });

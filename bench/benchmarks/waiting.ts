@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_PAYOUT_SETTINGS } from '../../domain/payout-settings';
 import { type Deadline, mapLimit, sleep } from '../lib/deadline';
 import { historyEvents } from '../lib/history';
 import { benchOrder, postOrder } from '../lib/orders';
 import { PhaseMeter, type PhaseCost } from '../lib/phase-meter';
+import { type SandboxRequest } from '../lib/sandbox-log';
 import { type Stack } from '../lib/stack';
 import { perSecond, round, summarize, type LatencySummary } from '../lib/stats';
 import { payoutWorkflowId } from '../../domain/identifiers';
@@ -69,11 +69,6 @@ export async function createWaitingPayouts(
   };
 }
 
-interface SandboxRequest {
-  at: string;
-  route: string;
-}
-
 export interface WaitingWindow {
   openPayouts: number;
   windowSeconds: number;
@@ -85,8 +80,13 @@ export interface WaitingWindow {
   sandboxRequestsPerSecond: Record<string, number>;
   pollsPerSecond: number;
   /**
-   * What the poll schedule gives once every payout has reached its longest delay (the last of
-   * PAYOUT_POLL_DELAYS_SECONDS): the steady state, reached about 40 minutes after creation.
+   * The quiet delay the ingress gave these payouts (its PAYOUT_QUIET_POLL_SECONDS): while the payee has not
+   * acted, reads follow the poll schedule (30 s, 1 min, 5 min, 30 min, 1 h) capped at it, then repeat it.
+   */
+  quietPollSeconds: number;
+  /**
+   * What the quiet schedule gives once every payout reads at the quiet delay: open payouts ÷ quiet delay
+   * (10 000 ÷ 14 400 s = 0.69/s with the default), reached about 1 h 37 min after creation with the defaults.
    */
   steadyStatePollsPerSecond: number;
   /** History length of a sample of the open payouts at the end of the window. */
@@ -122,7 +122,6 @@ export async function measureWaitingWindow(
     deadline,
     async (payout) => (await historyEvents(stack.payoutClient, payoutWorkflowId(payout.orderId))).length,
   );
-  const slowest = DEFAULT_PAYOUT_SETTINGS.pollDelaysSeconds.at(-1) ?? 3600;
   return {
     openPayouts: open.length,
     windowSeconds: round(seconds),
@@ -132,7 +131,8 @@ export async function measureWaitingWindow(
     temporalCores: cost.usage.temporal?.cores ?? 0,
     sandboxRequestsPerSecond: rates,
     pollsPerSecond: rates.fetch ?? 0,
-    steadyStatePollsPerSecond: round(open.length / slowest, 2),
+    quietPollSeconds: stack.quietPollSeconds,
+    steadyStatePollsPerSecond: round(open.length / stack.quietPollSeconds, 4),
     historyEventsPerPayout: {
       sample: lengths.length,
       mean: round(lengths.reduce((a, b) => a + b, 0) / Math.max(1, lengths.length)),

@@ -50,6 +50,8 @@ export async function runWebhooks(
     concurrency: number;
     wakeSample: number;
     deadline: Deadline;
+    /** Called for each webhook the ingress signalled, with its send time (epoch ms). */
+    onSignalled?: (target: WaitingPayout, sentAt: number) => void;
   },
 ): Promise<WebhookRunResult> {
   const { targets, concurrency, deadline } = options;
@@ -83,7 +85,10 @@ export async function runWebhooks(
       acks.push(performance.now() - t0);
       const outcome = answer.outcome ?? 'unknown';
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
-      if (outcome === 'signalled') sent.push({ target, requestId: webhook.requestId, sentAt });
+      if (outcome === 'signalled') {
+        sent.push({ target, requestId: webhook.requestId, sentAt });
+        options.onSignalled?.(target, sentAt);
+      }
     } catch (error) {
       deadline.check();
       failures += 1;

@@ -64,6 +64,8 @@ export interface ClusterBenchResults {
     warmupPayouts: number;
     historyShards: number;
     sandboxStepDelayMs: 0;
+    /** Every payout worker's FINTECTURE_MAX_READS_PER_SECOND. */
+    readsPerSecond: number;
   };
   stacks: ClusterStackResult[];
   ratios: ClusterRatios[];

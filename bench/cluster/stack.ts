@@ -28,7 +28,7 @@ export interface ClusterStack extends Stack {
 
 export async function startClusterStack(
   cluster: TemporalCluster,
-  options: { runDir: string; log: (line: string) => void },
+  options: { runDir: string; readsPerSecond?: number; log: (line: string) => void },
 ): Promise<ClusterStack> {
   const { runDir, log } = options;
   const logFile = logFilesIn(runDir);
@@ -53,6 +53,7 @@ export async function startClusterStack(
       services,
       logFile,
       log,
+      readsPerSecond: options.readsPerSecond,
     });
 
     const clients = await connectClients(cluster.address, cluster.namespace);

@@ -1,6 +1,18 @@
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../scripts/temporal-dev-server';
 
+/**
+ * The payout workers' FINTECTURE_MAX_READS_PER_SECOND in every figure but the read budget (`BENCH_READS_PER_SECOND`):
+ * far above what 2 cores can read, so the throughput figures measure the system, not the budget (production
+ * default: 25).
+ */
+export const DEFAULT_BENCH_READS_PER_SECOND = 1000;
+
+/** `BENCH_READS_PER_SECOND`, else the default above (shared with `npm run bench:cluster`). */
+export function benchReadsPerSecond(env: NodeJS.ProcessEnv = process.env): number {
+  return positive(env.BENCH_READS_PER_SECOND) ?? DEFAULT_BENCH_READS_PER_SECOND;
+}
+
 /** What a bench run does, and how big. `npm run bench` reads it from BENCH_* variables. */
 export interface BenchOptions {
   mode: 'quick' | 'default' | 'custom';
@@ -36,6 +48,17 @@ export interface BenchOptions {
   profilePayouts: number;
   /** Diagnostic: the worker's sticky cache size (0: the production default, 1000). */
   workerMaxCachedWorkflows: number;
+  /**
+   * Every payout worker's FINTECTURE_MAX_READS_PER_SECOND outside the read-budget figure: high, so that the
+   * throughput figures do not measure the budget.
+   */
+  readsPerSecond: number;
+  /** The read-budget figure: the budget (FINTECTURE_MAX_READS_PER_SECOND of both its workers). */
+  budgetReadsPerSecond: number;
+  /** The read-budget figure: waiting scenario-1 payouts, one webhook each (0: skip the figure). */
+  budgetPayouts: number;
+  /** The read-budget figure: scenario-2 orders posted with no backlog, then again during the read backlog. */
+  budgetOrders: number;
   /** The whole run fails past this. */
   timeLimitMs: number;
   /** Keep the run folder (SQLite database, logs, profiles) afterwards. */
@@ -48,6 +71,12 @@ const list = (value: string | undefined) =>
     ?.split(',')
     .map((item) => Number(item.trim()))
     .filter((n) => Number.isInteger(n) && n > 0);
+
+/** A positive number (fractions allowed: a budget may be 0.5 reads/s). */
+function positive(value: string | undefined): number | undefined {
+  const n = Number(value);
+  return value !== undefined && value !== '' && Number.isFinite(n) && n > 0 ? n : undefined;
+}
 
 const int = (value: string | undefined) => {
   const n = Number(value);
@@ -79,6 +108,10 @@ export function quickOptions(): BenchOptions {
     microMs: 300,
     profilePayouts: 10,
     workerMaxCachedWorkflows: 0,
+    readsPerSecond: DEFAULT_BENCH_READS_PER_SECOND,
+    budgetReadsPerSecond: 10,
+    budgetPayouts: 20,
+    budgetOrders: 5,
     timeLimitMs: 8 * 60_000,
     keepData: false,
     log: (line) => process.stdout.write(`${line}\n`),
@@ -105,6 +138,8 @@ export function defaultOptions(): BenchOptions {
     shapeSamples: 10,
     microMs: 2_000,
     profilePayouts: 200,
+    budgetPayouts: 300,
+    budgetOrders: 10,
     timeLimitMs: 45 * 60_000,
   };
 }
@@ -129,6 +164,10 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): BenchOptio
   set('weekSample', int(env.BENCH_WEEK_SAMPLE));
   set('profilePayouts', int(env.BENCH_PROFILE_PAYOUTS));
   set('workerMaxCachedWorkflows', int(env.BENCH_WORKER_MAX_CACHED));
+  set('readsPerSecond', positive(env.BENCH_READS_PER_SECOND));
+  set('budgetReadsPerSecond', positive(env.BENCH_BUDGET_READS_PER_SECOND));
+  set('budgetPayouts', int(env.BENCH_BUDGET_PAYOUTS));
+  set('budgetOrders', int(env.BENCH_BUDGET_ORDERS));
   set(
     'timeLimitMs',
     int(env.BENCH_TIME_LIMIT_MINUTES) === undefined ? undefined : int(env.BENCH_TIME_LIMIT_MINUTES)! * 60_000,

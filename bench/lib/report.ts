@@ -25,6 +25,89 @@ export function writeResultFiles<T>(
   return { json, markdown };
 }
 
+function readBudgetLines(r: BenchResults): string[] {
+  const b = r.readBudget;
+  if (!b) return ['Read budget: not run.', ''];
+  const o = b.orders;
+  return [
+    `## Read budget (${b.workers} workers, FINTECTURE_MAX_READS_PER_SECOND = ${b.budgetReadsPerSecond})`,
+    '',
+    `${b.payouts} waiting scenario-1 payouts, one verified webhook each (${b.webhooks.signalled} signalled in ` +
+      `${b.webhooks.sendSeconds} s, ${b.webhooks.perSecond}/s): each workflow reads its session at once, on the ` +
+      `read queue. Reads = GET /pis/v2/payments/{id} in the sandbox's request log, per 1-second window from the ` +
+      `first read after the first webhook to the last webhook read.`,
+    '',
+    table(
+      [
+        'reads',
+        'busy',
+        'max / 1-s window',
+        'max / any 1-s interval',
+        'mean /s',
+        'budget /s',
+        'max ÷ budget',
+        'drained in',
+      ],
+      [
+        [
+          b.reads.total,
+          `${b.reads.busySeconds} s`,
+          b.reads.maxPerSecond,
+          b.reads.maxSlidingPerSecond,
+          b.reads.meanPerSecond,
+          b.budgetReadsPerSecond,
+          `${num(b.reads.ratioMaxToBudget)}${b.reads.withinBudget ? '' : ' (above!)'}`,
+          `${b.drainSeconds} s`,
+        ],
+      ],
+    ),
+    '',
+    `Reads per 1-s window: ${b.reads.perWindow.join(', ')}. Sustained ${b.reads.bucket.sustainedPerSecond}/s ` +
+      `(reads − 1 over first → last read); a token bucket of ${b.reads.bucket.ratePerSecond}/s would need a burst ` +
+      `of ${b.reads.bucket.burst} reads to allow what was seen. Requests in the busy period by route: ` +
+      `${statusesOf(b.reads.byRoute)}.`,
+    '',
+    `Server side (each webhook read's \`fetchPayout\` dispatch, ACTIVITY_TASK_STARTED in its history): ` +
+      `${b.dispatches.total} dispatches, max ${b.dispatches.maxPerSecond} per 1-s window (any 1-s interval: ` +
+      `${b.dispatches.maxSlidingPerSecond}), sustained ${b.dispatches.bucket.sustainedPerSecond}/s, burst ` +
+      `${b.dispatches.bucket.burst}; dispatch → arrival at the sandbox p50 ${ms(b.dispatches.arrivalLag.p50Ms)}, ` +
+      `p99 ${ms(b.dispatches.arrivalLag.p99Ms)}.`,
+    '',
+    `Whole figure (idle orders, creation, webhooks, drain): ${b.wholeFigure.total} reads, max ` +
+      `${b.wholeFigure.maxPerSecond} per 1-s window (any 1-s interval: ${b.wholeFigure.maxSlidingPerSecond}). ` +
+      `It includes reads the write queue makes outside the budget (a scenario-1 create reads its new session ` +
+      `once to learn its status), so only the busy period is held against the budget.`,
+    '',
+    table(
+      [
+        'scenario-2 orders (POST /payouts → answer)',
+        'orders',
+        'p50 / p95 / p99',
+        'statuses',
+        'reads pending',
+      ],
+      [
+        ['no backlog', o.idle.orders, pcts(o.idle.answerLatency), statusesOf(o.idle.statuses), 0],
+        [
+          'during the read backlog',
+          o.duringBacklog.orders,
+          pcts(o.duringBacklog.answerLatency),
+          statusesOf(o.duringBacklog.statuses),
+          `${o.duringBacklog.readsPendingAtStart} → ${o.duringBacklog.readsPendingAtEnd}`,
+        ],
+      ],
+    ),
+    '',
+    `During ÷ no backlog: p50 ${num(o.p50Ratio)}, p99 ${num(o.p99Ratio)}.`,
+    '',
+  ];
+}
+
+const statusesOf = (statuses: Record<string, number>) =>
+  Object.entries(statuses)
+    .map(([status, count]) => `${status} ×${count}`)
+    .join(', ');
+
 const pcts = (l: LatencySummary) => (l.count ? `${ms(l.p50Ms)} / ${ms(l.p95Ms)} / ${ms(l.p99Ms)}` : 'n/a');
 
 export function renderMarkdown(r: BenchResults): string {
@@ -35,6 +118,18 @@ export function renderMarkdown(r: BenchResults): string {
     `# Benchmark results (${r.mode} run, ${r.finishedAt})`,
     '',
     `Machine: ${machineLine(r.machine)}. Whole run: ${Math.round(r.wallSeconds)} s.`,
+    '',
+    '## Goals (issue 15), from this run',
+    '',
+    table(
+      ['goal', 'measured', 'target', 'status'],
+      r.goals.map((goal) => [
+        goal.goal,
+        goal.measured,
+        goal.target,
+        goal.status === 'met' ? 'met' : `**${goal.status}**`,
+      ]),
+    ),
     '',
     '## Against the ceilings',
     '',
@@ -168,6 +263,7 @@ export function renderMarkdown(r: BenchResults): string {
         'server cores',
         'worker cores',
         'polls/s (window)',
+        'quiet delay',
         'polls/s (steady)',
         'events/payout',
       ],
@@ -179,18 +275,26 @@ export function renderMarkdown(r: BenchResults): string {
         level.window.temporalCores,
         level.window.workerCores,
         level.window.pollsPerSecond,
+        `${level.window.quietPollSeconds} s`,
         level.window.steadyStatePollsPerSecond,
         level.window.historyEventsPerPayout.mean,
       ]),
     ),
     '',
+    'Polls/s (steady) = open payouts ÷ the quiet delay the ingress gives them (reads while the payee has not acted).',
+    '',
     r.week
-      ? `After a simulated week (time-skipping server, sample of ${r.week.sample}): ` +
-        `${r.week.meanHistoryEvents} history events and ${r.week.meanPolls} polls per payout ` +
+      ? `After a simulated week (time-skipping server, sample of ${r.week.sample}, quiet delay ` +
+        `${r.week.quietPollSeconds} s): ${r.week.meanHistoryEvents} history events per payout ` +
+        `(${r.week.historyEventsPerPayoutWeek} per payout-week), ${r.week.meanFintectureReads} Fintecture reads ` +
+        `per payout (sandbox log; ${r.week.meanPolls} reads applied by the workflow), ` +
+        `${r.week.readsPerSecondFor10000} reads/s for 10 000 such payouts ` +
         `(outcome ${r.week.payouts.map((p) => p.outcome).join(', ')}, ` +
-        `${r.week.payouts[0]?.simulatedDays ?? '?'} simulated days, ${r.week.payouts[0]?.runs ?? '?'} run(s)).`
+        `${r.week.payouts[0]?.simulatedDays ?? '?'} simulated days, ${r.week.payouts[0]?.runs ?? '?'} run(s), ` +
+        `${r.week.wallSeconds} s wall).`
       : 'Simulated week: not run.',
     '',
+    ...readBudgetLines(r),
     '## Cost growth (elasticity: 0 flat, 1 linear)',
     '',
     table(

@@ -1,6 +1,7 @@
 import { type ClientOverheadResult } from '../benchmarks/client-overhead';
 import { type DecryptCeilingResult } from '../benchmarks/decrypt-ceiling';
 import { type PayoutRunResult } from '../benchmarks/e2e';
+import { type ReadBudgetResult } from '../benchmarks/read-budget';
 import { type CreationRun, type WaitingWindow } from '../benchmarks/waiting';
 import { type WebhookRunResult } from '../benchmarks/webhooks';
 import { type WeekResult } from '../benchmarks/week';
@@ -9,7 +10,11 @@ import { type HistoryShape } from './history';
 import { type MachineInfo } from './machine';
 import { type ProfileSummary } from './cpu-profile';
 
-/** The shape of bench/results/results.json (`schemaVersion` changes when it does). */
+/**
+ * The shape of bench/results/results.json (`schemaVersion` changes when it does). 2: `readBudget` and
+ * `goals` added; the waiting window's steady state comes from the quiet delay (`quietPollSeconds`); the week
+ * counts Fintecture reads from the sandbox log and events per payout-week.
+ */
 
 export interface ComparedRun {
   concurrency: number;
@@ -53,8 +58,18 @@ export interface GrowthRow {
   verdict: string;
 }
 
+/** One goal of issue 15, measured in this run. */
+export interface GoalRow {
+  goal: string;
+  /** What was measured, in words and figures (or why it was not). */
+  measured: string;
+  value: number | null;
+  target: string;
+  status: 'met' | 'not met' | 'not measured';
+}
+
 export interface BenchResults {
-  schemaVersion: 1;
+  schemaVersion: 2;
   mode: 'quick' | 'default' | 'custom';
   startedAt: string;
   finishedAt: string;
@@ -78,8 +93,11 @@ export interface BenchResults {
   webhooks: WebhookLevel[];
   waiting: WaitingLevel[];
   week: WeekResult | null;
+  /** Two workers under one Fintecture read budget (null: skipped, `BENCH_BUDGET_PAYOUTS=0`). */
+  readBudget: ReadBudgetResult | null;
   profile: ProfileRun[];
   growth: GrowthRow[];
+  goals: GoalRow[];
   headline: {
     /** Best end-to-end throughput ÷ best ceiling throughput (each at its own best concurrency). */
     e2eToCeiling: {

@@ -1,19 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { loadClientConfig } from '../../client/config';
 import { loadPayloadKeys, payoutDataConverter } from '../../common/codec-config';
+import { DEFAULT_QUIET_POLL_SECONDS } from '../../domain/payout-settings';
 import { bundleWorkflows } from '../../scripts/bundle-workflows';
 import { fintectureEnvOf, waitForHealth, type SandboxReady } from '../../scripts/service-process';
 import { freePort, startDevServer, type DevServer } from '../../scripts/temporal-dev-server';
 import { bundleCeilingWorkflows } from '../engine-ceiling/bundle';
+import { DEFAULT_BENCH_READS_PER_SECOND } from './options';
 import { BenchService } from './services';
 
 /**
  * The system under test, as `npm start` and test/support/process-stack.ts run it: the Temporal dev server on a
  * WAL SQLite file with the payout search attributes, the Fintecture sandbox (zero step delays, webhooks to
- * the ingress), one worker and one ingress — each its own process — plus, for the ceiling, a worker process
- * running bench-only workflow code on its own task queue.
+ * the ingress), one worker (or more: `workers`) and one ingress — each its own process — plus, for the
+ * ceiling, a worker process running bench-only workflow code on its own task queue. Every payout worker gets
+ * the same FINTECTURE_MAX_READS_PER_SECOND (`readsPerSecond`): the server holds the read queue's rate, and the
+ * last worker to poll sets it, so they must agree.
  */
 
 export const CODEC_KEYS_FILE = path.resolve(__dirname, '../../test/fixtures/codec-test-keys.json');
@@ -27,6 +32,12 @@ export interface StackOptions {
   profileDir?: string;
   /** Diagnostic: the worker's WORKER_MAX_CACHED_WORKFLOWS (unset: the production default, 1000). */
   workerMaxCachedWorkflows?: number;
+  /** Every payout worker's FINTECTURE_MAX_READS_PER_SECOND (default `DEFAULT_BENCH_READS_PER_SECOND`). */
+  readsPerSecond?: number;
+  /** Payout worker processes sharing the task queues (default 1); the second is `worker-2`, and so on. */
+  workers?: number;
+  /** Reuse the workflow bundles an earlier stack of this run wrote there (same code), instead of bundling again. */
+  bundlesFrom?: string;
   log: (line: string) => void;
 }
 
@@ -47,6 +58,13 @@ export interface Stack {
   /** Plain client for the ceiling workflows (no codec: the engine alone). */
   readonly ceilingClient: Client;
   readonly devServer: DevServer;
+  /** The payout workers' FINTECTURE_MAX_READS_PER_SECOND. */
+  readonly readsPerSecond: number;
+  /**
+   * The quiet delay the ingress gives scenario-1 payouts waiting for their payee (its PAYOUT_QUIET_POLL_SECONDS,
+   * parsed by the ingress's own config code): their reads repeat at this delay once the schedule reaches it.
+   */
+  readonly quietPollSeconds: number;
   /** The dev server's Prometheus endpoint. */
   readonly serverMetricsUrl: string;
   /** Processes to meter, by name. */
@@ -84,8 +102,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   try {
     log('starting the Temporal dev server and bundling workflow code…');
-    const payoutBundle = path.join(runDir, 'payout-workflow-bundle.js');
-    const ceilingBundle = path.join(runDir, 'ceiling-workflow-bundle.js');
+    const bundleDir = options.bundlesFrom ?? runDir;
+    const payoutBundle = path.join(bundleDir, 'payout-workflow-bundle.js');
+    const ceilingBundle = path.join(bundleDir, 'ceiling-workflow-bundle.js');
+    const reuse = options.bundlesFrom !== undefined && existsSync(payoutBundle) && existsSync(ceilingBundle);
     const metricsPort = await freePort();
     const [server] = await Promise.all([
       startDevServer({
@@ -96,8 +116,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         // Exposed only to be read: persistence and request counters for the server-load figures.
         extraArgs: ['--metrics-port', String(metricsPort)],
       }),
-      bundleWorkflows(payoutBundle),
-      bundleCeilingWorkflows(ceilingBundle),
+      reuse ? undefined : bundleWorkflows(payoutBundle),
+      reuse ? undefined : bundleCeilingWorkflows(ceilingBundle),
     ]);
     devServer = server;
     const temporalAddress = server.address;
@@ -111,8 +131,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       logFile,
       log,
       workerMaxCachedWorkflows: options.workerMaxCachedWorkflows,
+      readsPerSecond: options.readsPerSecond,
       profileDir: options.profileDir,
     });
+    for (let extra = 1; extra < (options.workers ?? 1); extra++) await payout.addWorker();
     const basePath = { PATH: process.env.PATH ?? '' };
 
     const clients = await connectClients(temporalAddress, server.namespace);
@@ -127,6 +149,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       pids: () => ({
         temporal: liveServer.process.pid,
         worker: payout.worker.pid,
+        ...Object.fromEntries(payout.workers.slice(1).map((added) => [added.name, added.pid])),
         ingress: payout.ingress.pid,
         sandbox: payout.sandboxService.pid,
         ceilingWorker: ceilingWorker?.pid,
@@ -179,6 +202,8 @@ export interface PayoutServicesOptions {
   log: (line: string) => void;
   /** Diagnostic: the workers' WORKER_MAX_CACHED_WORKFLOWS (unset: the production default, 1000). */
   workerMaxCachedWorkflows?: number;
+  /** Every worker's FINTECTURE_MAX_READS_PER_SECOND (default `DEFAULT_BENCH_READS_PER_SECOND`). */
+  readsPerSecond?: number;
   /** `--cpu-prof` the first worker and ingress into this folder. */
   profileDir?: string;
 }
@@ -189,6 +214,10 @@ export interface PayoutServices {
   readonly sandbox: SandboxInfo;
   /** The merchant private key (PEM): the ingress decrypts webhooks with it. */
   readonly merchantPrivateKeyPem: string;
+  /** Every worker's FINTECTURE_MAX_READS_PER_SECOND. */
+  readonly readsPerSecond: number;
+  /** The ingress's PAYOUT_QUIET_POLL_SECONDS, as the ingress's config code parses it. */
+  readonly quietPollSeconds: number;
   readonly sandboxService: BenchService;
   /** The worker and the ingress of the latest `startWorkerAndIngress`. */
   readonly worker: BenchService;
@@ -245,11 +274,14 @@ export async function startPayoutServices(options: PayoutServicesOptions): Promi
     PAYLOAD_CODEC_KEYS_FILE: CODEC_KEYS_FILE,
   };
   const apiKey = randomBytes(24).toString('base64url');
+  const readsPerSecond = options.readsPerSecond ?? DEFAULT_BENCH_READS_PER_SECOND;
   const workerEnv = {
     ...temporalEnv,
     ...fintectureEnvOf(sandbox),
     WORKFLOW_BUNDLE_PATH: options.payoutBundle,
     WORKER_LOG_LEVEL: 'INFO',
+    // The read queue's rate, held by the server across every worker (all of them must give the same value).
+    FINTECTURE_MAX_READS_PER_SECOND: String(readsPerSecond),
     ...(options.workerMaxCachedWorkflows
       ? { WORKER_MAX_CACHED_WORKFLOWS: String(options.workerMaxCachedWorkflows) }
       : {}),
@@ -266,6 +298,10 @@ export async function startPayoutServices(options: PayoutServicesOptions): Promi
     INGRESS_RATE_LIMIT_PER_MINUTE: '1000000',
     INGRESS_RATE_LIMIT_BURST: '100000',
   };
+  // The settings the ingress gives new payouts, read by its own parser (PAYOUT_QUIET_POLL_SECONDS is not set:
+  // the production default).
+  const quietPollSeconds =
+    loadClientConfig(ingressEnv).payoutSettings.quietPollSeconds ?? DEFAULT_QUIET_POLL_SECONDS;
 
   const workers: BenchService[] = [];
   let worker: BenchService | undefined;
@@ -303,6 +339,8 @@ export async function startPayoutServices(options: PayoutServicesOptions): Promi
     apiKey,
     sandbox,
     merchantPrivateKeyPem,
+    readsPerSecond,
+    quietPollSeconds,
     sandboxService,
     get worker() {
       return current(worker);
@@ -349,6 +387,8 @@ type SharedStackMember =
   | 'apiKey'
   | 'sandbox'
   | 'merchantPrivateKeyPem'
+  | 'readsPerSecond'
+  | 'quietPollSeconds'
   | 'connection'
   | 'payoutClient'
   | 'ceilingClient'
@@ -366,6 +406,8 @@ export function sharedStackMembers(
     apiKey: payout.apiKey,
     sandbox: payout.sandbox,
     merchantPrivateKeyPem: payout.merchantPrivateKeyPem,
+    readsPerSecond: payout.readsPerSecond,
+    quietPollSeconds: payout.quietPollSeconds,
     ...clients,
     sandboxControl: sandboxControlOf(payout.sandbox.baseUrl),
   };

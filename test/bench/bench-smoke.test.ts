@@ -20,11 +20,13 @@ afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
 it('writes results.json, RESULTS.md and a PNG chart of the latency percentiles', () => {
   const written = JSON.parse(readFileSync(path.join(outDir, 'results.json'), 'utf8')) as BenchResults;
-  expect(written.schemaVersion).toBe(1);
+  expect(written.schemaVersion).toBe(2);
   expect(written.mode).toBe('quick');
   const markdown = readFileSync(path.join(outDir, 'RESULTS.md'), 'utf8');
   expect(markdown).toContain(`${results.machine.cores} cores`);
   expect(markdown).toContain('ratio');
+  expect(markdown).toContain('## Goals (issue 15), from this run');
+  expect(markdown).toContain('## Read budget');
   const png = path.join(outDir, 'latency.png');
   expect(existsSync(png)).toBe(true);
   expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
@@ -53,4 +55,35 @@ it('measured the webhook, client-overhead and waiting figures against their ceil
   expect(headline.clientToSdk.createRatio).toBeGreaterThan(0);
   expect(waiting.map((level) => level.openPayouts)).toEqual(quickOptions().waitingSizes);
   expect(results.shape.real.signals).toBeGreaterThan(0);
+});
+
+it('held two workers to the read budget, read every webhooked session, and answered orders during the backlog', () => {
+  const budget = results.readBudget!;
+  expect(budget).not.toBeNull();
+  expect(budget.workers).toBe(2);
+  expect(budget.budgetReadsPerSecond).toBe(quickOptions().budgetReadsPerSecond);
+  expect(budget.webhooks.failures).toBe(0);
+  expect(budget.reads.sessionsRead).toBe(budget.webhooks.signalled);
+  expect(budget.reads.total).toBeGreaterThanOrEqual(budget.reads.sessionsRead);
+  expect(budget.reads.perWindow.reduce((a, b) => a + b, 0)).toBe(budget.reads.total);
+  expect(budget.reads.maxSlidingPerSecond).toBeGreaterThanOrEqual(budget.reads.maxPerSecond);
+  for (const run of [budget.orders.idle, budget.orders.duringBacklog]) {
+    expect(run.failures).toBe(0);
+    expect(run.answerLatency.count).toBe(quickOptions().budgetOrders);
+  }
+});
+
+it('the simulated week skipped the quiet wait and counted reads from the sandbox log; every goal has a row', () => {
+  const week = results.week!;
+  expect(week.payouts.every((payout) => payout.outcome === 'EXPIRED')).toBe(true);
+  expect(week.payouts[0]!.simulatedDays).toBeGreaterThan(7);
+  expect(week.meanFintectureReads).toBeGreaterThan(0);
+  expect(results.waiting[0]!.window.steadyStatePollsPerSecond).toBeCloseTo(
+    results.waiting[0]!.openPayouts / results.waiting[0]!.window.quietPollSeconds,
+    2,
+  );
+  expect(results.goals).toHaveLength(8);
+  expect(results.goals.find((goal) => goal.goal.startsWith('Fintecture reads never'))?.status).not.toBe(
+    'not measured',
+  );
 });

@@ -85,11 +85,12 @@ describe('watched waits: one activity whose retries are the reads', () => {
     ]);
   });
 
-  it('is watched while the payee has not acted, or once the schedule reached its last delay', () => {
+  it('is watched while the payee has not acted, or once a poll at the last delay found nothing', () => {
     expect(isWatchedWait({ pollIndex: 0 }, schedule, true)).toBe(true);
     expect(isWatchedWait({ pollIndex: 0 }, schedule, false)).toBe(false);
-    expect(isWatchedWait({ pollIndex: 3 }, schedule, false)).toBe(false);
-    expect(isWatchedWait({ pollIndex: 4 }, schedule, false)).toBe(true);
+    expect(isWatchedWait({ pollIndex: 4 }, schedule, false)).toBe(false);
+    expect(isWatchedWait({ pollIndex: 5 }, schedule, false)).toBe(true);
+    expect(isWatchedWait({ pollIndex: 1 }, { pollDelaysSeconds: [1] }, false)).toBe(true);
   });
 
   it('a read shows a change when a status, a transfer state, its reason or an unranked value differs', () => {
