@@ -11,6 +11,9 @@ import { createPayout } from './activity-stubs';
 import type { PayoutState } from './payout-state';
 import { OUTCOME_REASONS } from '../domain/outcomes';
 
+/** How long an event naming a session waits for the create to answer before it is identified at Fintecture. */
+const EVENT_GRACE_BEFORE_IDENTIFYING = '5 seconds';
+
 /** What the workflow does with the order's session once it is known (called before the create returns). */
 export type OnSessionCreated = (session: CreatedPayout) => void;
 
@@ -45,8 +48,16 @@ export async function createSession(
   const checked = new Set<string>();
   const unchecked = () => payout.pending.find((event) => !checked.has(event.sessionId));
   let identified: CreatedPayout | undefined;
+  let graceGiven = false;
   while (!settled && !identified) {
     await condition(() => settled || unchecked() !== undefined);
+    // BUDGETED_QUIET_WAITING_PATCH: Fintecture's first webhook often beats the create's own answer by a few
+    // milliseconds; give the create a moment (once) before spending a read on an event. A create whose answer
+    // was lost is in its late-commit wait (a minute) by then, so identifying a little later costs nothing.
+    if (!settled && payout.budgeted && !graceGiven) {
+      graceGiven = true;
+      if (await condition(() => settled, EVENT_GRACE_BEFORE_IDENTIFYING)) break;
+    }
     const event = settled ? undefined : unchecked();
     if (!event) break;
     checked.add(event.sessionId);

@@ -3,20 +3,14 @@
  * happens at the deadline, and the duplicate sweep. Each step answers every failure: a payout never ends
  * nowhere.
  */
-import {
-  ActivityFailure,
-  CancellationScope,
-  condition,
-  isCancellation,
-  log,
-  metricMeter,
-} from '@temporalio/workflow';
+import { ActivityFailure, condition, isCancellation, log, metricMeter } from '@temporalio/workflow';
 import { watchReadDelaysSeconds } from '../domain/payout-decisions';
 import type { PayoutSnapshot } from '../domain/payout-session';
 import { unrankedStateReason } from '../domain/status-model';
 import { failureType } from './activity-failures';
 import type { TimelineSource } from './messages';
 import type { CancelledBecause, PayoutState } from './payout-state';
+import { SessionWatch } from './session-watch';
 import { OUTCOME_REASONS, reasonWith } from '../domain/outcomes';
 
 const EXPIRED: CancelledBecause = { outcome: 'EXPIRED', reason: OUTCOME_REASONS.linkExpired };
@@ -45,51 +39,46 @@ export async function look(payout: PayoutState, source: TimelineSource): Promise
 
 /**
  * A watched wait (BUDGETED_QUIET_WAITING_PATCH, `isWatchedWait`): scenario 1 before the payee acts, where
- * webhooks and the redirect are the primary channel, or a transfer that stopped moving. One `watchSession`
- * activity reads on the schedule (its retries are the reads, so an unchanged read adds no history) and
- * returns the first read that shows something new. An event, an outcome (a cancel) or the deadline stops
- * it; an event is then looked at as always.
+ * webhooks and the redirect are the primary channel, or a transfer that stopped moving. The payout's watch
+ * (`SessionWatch`, started if none runs) reads on the schedule, and its unchanged reads add no history. The
+ * wait ends when the watch returns a read that shows something new, on an event (looked at beside the
+ * running watch), an outcome (a cancel), a reset schedule, or the deadline.
  */
 export async function waitWatching(payout: PayoutState): Promise<void> {
   const { view, clock, settings } = payout;
   const sessionId = view.sessionId;
   if (!sessionId || view.outcome) return;
-  let read: PayoutSnapshot | undefined;
-  let failure: unknown;
-  let stopped = false;
   payout.rescheduled = false;
-  const scope = new CancellationScope();
-  const watching = scope
-    .run(() =>
-      payout.fintecture.watchSession({
-        sessionId,
-        known: { ...payout.progress(), unrecognised: view.unrecognised ?? null },
-        delaysSeconds: watchReadDelaysSeconds(clock, settings, payout.awaitingPayee()),
-      }),
-    )
-    .then(
-      (snapshot) => void (read = snapshot),
-      (error: unknown) => void (failure = error),
-    )
-    .finally(() => void (stopped = true));
+  const watch = (payout.watch ??= new SessionWatch(payout.fintecture, {
+    sessionId,
+    known: { ...payout.progress(), unrecognised: view.unrecognised ?? null },
+    delaysSeconds: watchReadDelaysSeconds(clock, settings, payout.awaitingPayee()),
+  }));
   await condition(
-    () => stopped || payout.pending.length > 0 || payout.outcome !== null || payout.rescheduled,
+    () => watch.done || payout.pending.length > 0 || payout.outcome !== null || payout.rescheduled,
     payout.untilDeadlineMs(),
   );
-  if (!stopped) scope.cancel();
-  await watching;
-  if (read) {
-    const snapshot = read;
-    view.polls += 1;
-    await payout.exclusive(async () => {
-      if (!payout.outcome) clock.pollIndex = payout.apply(snapshot, 'poll') ? 0 : clock.pollIndex;
-    });
-  } else if (failure && !isCancellation(failure) && !payout.outcome) {
-    const type = failureType(failure);
-    if (type === 'FintectureNotFound') return payout.finish('NEEDS_REVIEW', OUTCOME_REASONS.sessionNotFound);
-    // Never a tight loop of failing watches: this turn waits on the ordinary schedule instead.
-    log.warn('watched wait failed; polling on the schedule', { orderId: view.orderId, failure: type });
-    return waitOnSchedule(payout, true);
+  if (payout.rescheduled) {
+    // A cancel's confirming read failed: read again soon, on a fresh schedule.
+    watch.cancel();
+    payout.watch = null;
+  }
+  if (watch.done) {
+    payout.watch = null;
+    const { read, failure } = watch;
+    if (read) {
+      view.polls += 1;
+      await payout.exclusive(async () => {
+        if (!payout.outcome) clock.pollIndex = payout.apply(read, 'poll') ? 0 : clock.pollIndex;
+      });
+    } else if (failure && !isCancellation(failure) && !payout.outcome) {
+      const type = failureType(failure);
+      if (type === 'FintectureNotFound')
+        return payout.finish('NEEDS_REVIEW', OUTCOME_REASONS.sessionNotFound);
+      // Never a tight loop of failing watches: this turn waits on the ordinary schedule instead.
+      log.warn('watched wait failed; polling on the schedule', { orderId: view.orderId, failure: type });
+      return waitOnSchedule(payout, true);
+    }
   }
   const events = payout.takeEvents();
   if (events.length > 0) await look(payout, events.at(-1)?.source ?? 'poll');

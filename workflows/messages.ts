@@ -150,7 +150,6 @@ export interface PayoutEvent {
 export const payoutEventSignal = defineSignal<[PayoutEvent]>('payoutEvent');
 export const statusQuery = defineQuery<PayoutStatusView>('status');
 
-/** Resolves once the payout was created at Fintecture (or failed to be): update-with-start uses it. */
 /** `awaitCreated`'s request: the caller's start token (a random ID, no data), when it started the workflow. */
 export interface AwaitCreatedRequest {
   startToken?: string;
@@ -163,7 +162,10 @@ export interface AwaitCreatedRequest {
  */
 export type AwaitCreatedAnswer = PayoutStatusView & { startedByCaller?: boolean };
 
-// Histories recorded before the request existed called it with no argument: the handler tolerates that.
+/**
+ * Resolves once the payout was created at Fintecture (or failed to be): update-with-start uses it. Histories
+ * recorded before the request existed called it with no argument: the handler tolerates that.
+ */
 export const awaitCreatedUpdate = defineUpdate<AwaitCreatedAnswer, [request: AwaitCreatedRequest]>(
   'awaitCreated',
 );

@@ -26,6 +26,7 @@ import {
 } from '../domain/search-attributes';
 import { advance, outcomeOf, type PayoutProgress } from '../domain/status-model';
 import { fintectureCalls, type FintectureCalls } from './activity-stubs';
+import type { SessionWatch } from './session-watch';
 import {
   initialPayoutView,
   type PayoutCarriedState,
@@ -59,6 +60,8 @@ export class PayoutState {
   readonly fintecture: FintectureCalls;
   /** The poll schedule was reset from outside the wait (a cancel whose read failed): a quiet wait restarts. */
   rescheduled = false;
+  /** The running watch of a watched wait, if any (it may outlive the wait that started it). */
+  watch: SessionWatch | null = null;
   /** One conversation with Fintecture at a time: the wait loop and the cancel update share the session. */
   private busy = false;
   /** The search attributes last upserted (BUDGETED_QUIET_WAITING_PATCH: the same set is not sent twice). */

@@ -394,7 +394,7 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
   },
   {
     name: 'budgeted-scenario1-quiet-webhook',
-    what: 'payout link; while the payee has not acted one watchSession waits quietly (4 h reads); the payee submits and the webhook stops the watch; the read that follows settles it',
+    what: 'payout link; while the payee has not acted one watchSession waits quietly (4 h reads); the payee submits and the webhook is looked at beside the running watch (left to end at its next read); that read settles it',
     closes: 'completed',
     outcome: 'SETTLED',
     outcomeReason: 'completed',

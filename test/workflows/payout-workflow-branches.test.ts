@@ -237,6 +237,39 @@ describe('PayoutWorkflow: a session named by an event while the create is unconf
     expect(identified).toEqual(['c'.repeat(32), 'b'.repeat(32)]);
     expect(createCancelled).toBe(true);
   });
+
+  it('an event just ahead of the create’s own answer costs no read: the create is given a moment first', async () => {
+    let answer: () => void = () => undefined;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    await withWorker(
+      {
+        createPayoutSession: async () => {
+          await answered;
+          return { kind: 'created', session: session(), attempt: 1 } as const;
+        },
+      },
+      async ({ taskQueue, calls }) => {
+        const handle = await start(taskQueue);
+        await handle.signal(payoutEventSignal, {
+          source: 'webhook',
+          sessionId: 'a'.repeat(32),
+          eventId: 'early',
+          receivedAt: new Date().toISOString(),
+        });
+        // The webhook is in the workflow before the create answers.
+        await eventually(
+          async () =>
+            (await handle.fetchHistory()).events?.some((e) => e.workflowExecutionSignaledEventAttributes),
+          Boolean,
+          { what: 'the webhook to be signalled' },
+        );
+        answer();
+        const result = (await handle.result()) as PayoutResult;
+        expect(result).toMatchObject({ outcome: 'SETTLED', sessionId: 'a'.repeat(32) });
+        expect(calls.identifySession).toBeUndefined();
+      },
+    );
+  });
 });
 
 describe('PayoutWorkflow: the duplicate sweep', () => {
