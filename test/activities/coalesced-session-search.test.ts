@@ -6,30 +6,15 @@ import {
 } from '../../activities/fintecture/client';
 import { FintectureUnavailableError } from '../../activities/fintecture/errors';
 import { communicationWithReference, payoutReferencesFor } from '../../activities/payout-references';
+import { paymentRecord } from '../support/payment-records';
 
 const PAGE = 2;
-let nextId = 0;
 
-function sessionOf(orderId: string | null, sessionId = `s${++nextId}`): PaymentRecord {
+function sessionOf(orderId: string | null, sessionId?: string): PaymentRecord {
   const communication = orderId
     ? communicationWithReference(`Refund ${orderId}`, payoutReferencesFor(orderId))
     : 'Something else PO-AAAAAAAAAAAA';
-  return {
-    sessionId,
-    sessionStatus: 'iban_required',
-    transferState: null,
-    transferReason: null,
-    amount: '1.00',
-    currency: 'EUR',
-    communication,
-    endToEndId: null,
-    executionDate: null,
-    scheme: null,
-    state: null,
-    connectUrl: null,
-    type: 'RequestForPayout',
-    unrecognised: null,
-  };
+  return paymentRecord({ communication, endToEndId: null, ...(sessionId ? { sessionId } : {}) });
 }
 
 /**

@@ -5,6 +5,7 @@ import {
 } from '../../activities/fintecture/client';
 import { FintectureNotFoundError } from '../../activities/fintecture/errors';
 import { searchOrderSessions } from '../../activities/payout-reconciliation';
+import { paymentRecord } from '../support/payment-records';
 import {
   carriesReference,
   communicationWithReference,
@@ -14,27 +15,8 @@ import {
 const ours = payoutReferencesFor('order-1');
 const theirs = payoutReferencesFor('order-2');
 
-let nextId = 0;
-function payment(overrides: Partial<PaymentRecord>): PaymentRecord {
-  nextId += 1;
-  return {
-    sessionId: `s${nextId}`,
-    sessionStatus: 'iban_required',
-    transferState: null,
-    transferReason: null,
-    amount: '1.00',
-    currency: 'EUR',
-    communication: communicationWithReference('Refund', theirs),
-    endToEndId: 'fintecture-own',
-    executionDate: null,
-    scheme: null,
-    state: null,
-    connectUrl: null,
-    type: 'RequestForPayout',
-    unrecognised: null,
-    ...overrides,
-  };
-}
+const payment = (overrides: Partial<PaymentRecord>) =>
+  paymentRecord({ communication: communicationWithReference('Refund', theirs), ...overrides });
 
 const mine = (overrides: Partial<PaymentRecord> = {}) =>
   payment({ communication: communicationWithReference('Refund order 1', ours), ...overrides });
