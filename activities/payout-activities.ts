@@ -13,7 +13,7 @@ import {
   type DuplicateSweepResult,
   readShowsChange,
   type SessionIdentification,
-  type SessionWatch,
+  type SessionWatchRequest,
 } from '../domain/activity-facts';
 import { watchDelaySeconds } from '../domain/payout-decisions';
 import { type PayoutScenario } from '../domain/session-states';
@@ -316,7 +316,7 @@ export function createPayoutActivities({
      * nothing to the history and goes through the read queue's budget like any read. Attempt 1 reads
      * nothing: the workflow has just looked.
      */
-    async watchSession(watch: SessionWatch): Promise<PayoutSnapshot> {
+    async watchSession(watch: SessionWatchRequest): Promise<PayoutSnapshot> {
       return activity(async (context) => {
         const attempt = context.info.attempt;
         if (attempt > 1) {

@@ -1,6 +1,6 @@
 import { FintectureNotFoundError } from './fintecture/errors';
 import { type FintectureApi, type PaymentRecord } from './fintecture/client';
-import { carriesReference, type PayoutReferences } from './payout-references';
+import { carriesReference, squeezeCommunication, type PayoutReferences } from './payout-references';
 
 /**
  * Finding an order's Fintecture sessions again, with nothing undocumented (fintecture-api.md §5, §10): no
@@ -59,6 +59,7 @@ export async function searchSessionsOfOrders(
   const seen = new Set<string>();
   const searches = orders.map((references) => ({
     references,
+    reference: squeezeCommunication(references.communicationReference),
     candidates: new Map<string, PaymentRecord>(),
     doubtful: false,
   }));
@@ -88,9 +89,13 @@ export async function searchSessionsOfOrders(
     // What the search cannot tell apart from ours: an unreadable entry that mentions the reference, or a
     // payout listed without its communication (list items are [assumed] to look like reads, §5).
     const payoutWithoutCommunication = fresh.some((item) => mayBePayout(item) && item.communication === null);
+    // Each entry squeezed once, then matched against every order's reference (`isSessionFor`, unrolled).
+    const payouts = fresh
+      .filter((item) => mayBePayout(item) && item.communication !== null)
+      .map((item) => ({ item, text: squeezeCommunication(item.communication!) }));
     for (const search of searches) {
-      for (const item of fresh) {
-        if (isSessionFor(search.references, item)) search.candidates.set(item.sessionId, item);
+      for (const { item, text } of payouts) {
+        if (text.includes(search.reference)) search.candidates.set(item.sessionId, item);
       }
       search.doubtful ||=
         payoutWithoutCommunication ||

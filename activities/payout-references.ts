@@ -46,8 +46,14 @@ export function communicationWithReference(communication: string, references: Pa
  */
 export function carriesReference(communication: string | null, references: PayoutReferences): boolean {
   if (!communication) return false;
-  const squeeze = (text: string) => text.toUpperCase().replace(/\s+/g, '');
-  return squeeze(communication).includes(squeeze(references.communicationReference));
+  return squeezeCommunication(communication).includes(
+    squeezeCommunication(references.communicationReference),
+  );
+}
+
+/** Upper case, no spaces: what `carriesReference` compares (a search of many orders squeezes each entry once). */
+export function squeezeCommunication(text: string): string {
+  return text.toUpperCase().replace(/\s+/g, '');
 }
 
 function base32(bytes: Buffer): string {

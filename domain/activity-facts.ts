@@ -46,7 +46,7 @@ export interface KnownSessionState {
 }
 
 /** `watchSession`'s request: which session, what is known of it, the reads' schedule (`watchReadDelaysSeconds`). */
-export interface SessionWatch {
+export interface SessionWatchRequest {
   sessionId: string;
   known: KnownSessionState;
   delaysSeconds: number[];

@@ -19,8 +19,8 @@ const retryUpTo = (maximumInterval: string) => ({
   maximumInterval,
 });
 
-/** Before FINTECTURE_AS_DOCUMENTED_PATCH: the token, then the create that reconciles on every retry. */
-const LEGACY_CREATE: ActivityOptions = {
+/** The token (every generation), and before FINTECTURE_AS_DOCUMENTED_PATCH the create that reconciles on every retry. */
+const TOKEN_AND_LEGACY_CREATE: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '30 seconds',
   // Fintecture down for a day is an incident, not a reason to pay twice: every retry reconciles first,
@@ -28,7 +28,7 @@ const LEGACY_CREATE: ActivityOptions = {
   scheduleToCloseTimeout: '24 hours',
   retry: retryUpTo('1 minute'),
 };
-export const { createPayout } = proxyActivities<PayoutActivities>(LEGACY_CREATE);
+export const { createPayout } = proxyActivities<PayoutActivities>(TOKEN_AND_LEGACY_CREATE);
 
 const FETCH: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
@@ -98,7 +98,7 @@ export function fintectureCalls(budgeted: boolean): FintectureCalls {
   const on = (options: ActivityOptions, queue: string | undefined) =>
     proxyActivities<PayoutActivities>(queue ? { ...options, taskQueue: queue } : options);
   return {
-    ensureAccessToken: on(LEGACY_CREATE, writes).ensureAccessToken,
+    ensureAccessToken: on(TOKEN_AND_LEGACY_CREATE, writes).ensureAccessToken,
     createPayoutSession: on(CREATE, writes).createPayoutSession,
     sweepDuplicates: on(SWEEP, writes).sweepDuplicates,
     cancelPayout: on(QUICK, writes).cancelPayout,

@@ -5,7 +5,7 @@
  * new, and a watch that outlived its wait (the payee acted meanwhile) ends at its next read.
  */
 import { CancellationScope } from '@temporalio/workflow';
-import type { KnownSessionState } from '../domain/activity-facts';
+import type { SessionWatchRequest } from '../domain/activity-facts';
 import type { PayoutSnapshot } from '../domain/payout-session';
 import type { FintectureCalls } from './activity-stubs';
 
@@ -19,7 +19,7 @@ export class SessionWatch {
 
   constructor(
     calls: Pick<FintectureCalls, 'watchSession'>,
-    request: { sessionId: string; known: KnownSessionState; delaysSeconds: number[] },
+    request: SessionWatchRequest,
   ) {
     this.scope
       .run(() => calls.watchSession(request))

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
-import { readShowsChange, type SessionWatch } from '../../domain/activity-facts';
+import { readShowsChange, type SessionWatchRequest } from '../../domain/activity-facts';
 import { watchDelaySeconds } from '../../domain/payout-decisions';
 import { type PayoutActivities } from '../../activities';
 import { type PayoutRequest } from '../../domain/payout-request';
@@ -126,7 +126,7 @@ export function startStubbedPayout(
  * `SessionUnchanged` with the delay to the next read, so Temporal's retries are the reads.
  */
 export function stubWatch(read: (sessionId: string) => Promise<PayoutSnapshot>) {
-  return async (watch: SessionWatch): Promise<PayoutSnapshot> => {
+  return async (watch: SessionWatchRequest): Promise<PayoutSnapshot> => {
     const attempt = Context.current().info.attempt;
     if (attempt > 1) {
       const snapshot = await read(watch.sessionId);
