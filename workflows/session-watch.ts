@@ -17,10 +17,7 @@ export class SessionWatch {
   failure: unknown;
   private readonly scope = new CancellationScope();
 
-  constructor(
-    calls: Pick<FintectureCalls, 'watchSession'>,
-    request: SessionWatchRequest,
-  ) {
+  constructor(calls: Pick<FintectureCalls, 'watchSession'>, request: SessionWatchRequest) {
     this.scope
       .run(() => calls.watchSession(request))
       .then(
