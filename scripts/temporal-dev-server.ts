@@ -34,6 +34,35 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Bands of ports below Linux's ephemeral range (32768–60999), for a port chosen long before it is bound: no
+ * `freePort()` and no outgoing connection can take it meanwhile. Separate bands, so two such choosers never
+ * meet: the ports of a Temporal cluster (kept for its next run) and ports a test hands to a launcher that
+ * binds them only after starting a whole cluster.
+ */
+export const STABLE_PORT_BANDS = {
+  cluster: { from: 20_000, to: 32_768 },
+  launcher: { from: 10_000, to: 20_000 },
+} as const;
+
+/** True when nothing listens on 127.0.0.1:`port` now. */
+export function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A free port in `band` [from, to), tried at random. */
+export async function freePortIn(band: { from: number; to: number }): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = band.from + Math.floor(Math.random() * (band.to - band.from));
+    if (await isPortFree(port)) return port;
+  }
+  throw new Error(`no free port in [${band.from}, ${band.to})`);
+}
+
 export interface DevServerOptions {
   /** SQLite file (created if absent); its folder is created too. */
   dbFile: string;

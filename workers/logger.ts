@@ -35,8 +35,20 @@ export function jsonLogger(level: LogLevel = 'INFO', destination?: DestinationSt
   // Temporal's DefaultLogger filters by level and takes the SDK's own timestamp; pino writes the line.
   return new DefaultLogger(level, ({ level: entryLevel, message, meta, timestampNanos }: LogEntry) => {
     const at = new Date(Number(timestampNanos / 1_000_000n)).toISOString();
-    lines[PINO_LEVELS[entryLevel]]({ at, ...meta }, message);
+    lines[PINO_LEVELS[levelOf(entryLevel, message, meta)]]({ at, ...meta }, message);
   });
+}
+
+/**
+ * The SDK warns when a worker has no workflows; the Fintecture read and write queues' workers run activities
+ * only, by design (workers/payout-worker.ts). A warning at every start would teach operators to ignore
+ * warnings, so that one is DEBUG.
+ */
+const ACTIVITY_ONLY_WORKER_NOTICE = 'No workflows registered, not polling for workflow tasks';
+
+function levelOf(level: LogLevel, message: string, meta: Record<string, unknown> | undefined): LogLevel {
+  const activityOnlyWorker = message === ACTIVITY_ONLY_WORKER_NOTICE && meta?.sdkComponent === 'worker';
+  return activityOnlyWorker && level === 'WARN' ? 'DEBUG' : level;
 }
 
 /** Bigints as decimal strings (pino would print a bare number, which JSON readers round past 2^53). */

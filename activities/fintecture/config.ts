@@ -54,7 +54,8 @@ const EnvSchema = z.object({
   FINTECTURE_TOKEN_REFRESH_MARGIN_SECONDS: integer(0, 3600, 300),
   // The whole payment list is read before a create: size it to the application's list (pages × the page
   // size Fintecture serves). Reaching it means "not proven absent": the payout waits for review, unsent.
-  FINTECTURE_RECONCILE_MAX_PAGES: integer(1, 100_000, 500),
+  // 5 000 pages: 50 000 sessions even at 10 per page, read well within the create's 30 minutes.
+  FINTECTURE_RECONCILE_MAX_PAGES: integer(1, 100_000, 5_000),
   FINTECTURE_RECONCILE_PAGE_SIZE: integer(1, 100, 100),
   // How long a create that timed out may still commit at Fintecture before the retry looks for it:
   // a create committing later than timeout + this delay would be sent twice (docs/chaos-results.md).

@@ -7,13 +7,18 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { PAYOUT_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
-import { freePort, PROJECT_ROOT, waitUntilNamespaceAnswers } from '../temporal-dev-server';
+import {
+  freePortIn,
+  PROJECT_ROOT,
+  STABLE_PORT_BANDS,
+  waitUntilNamespaceAnswers,
+} from '../temporal-dev-server';
 import { Postgres } from './postgres';
 
 const execFileAsync = promisify(execFile);
@@ -51,20 +56,6 @@ interface ClusterPorts {
   membership: Record<TemporalService, number>;
 }
 
-/** A free port in [10000, limit), tried at random (the OS hands out free ports only from its ephemeral range). */
-async function freePortBelow(limit: number): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const port = 10_000 + Math.floor(Math.random() * (limit - 10_000));
-    const free = await new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-  throw new Error(`no free port below ${limit}`);
-}
-
 export class TemporalCluster {
   readonly postgres: Postgres;
   readonly namespace: string;
@@ -98,19 +89,26 @@ export class TemporalCluster {
     let ports: ClusterPorts;
     if (existsSync(portsFile)) ports = JSON.parse(readFileSync(portsFile, 'utf8')) as ClusterPorts;
     else {
-      const next = () => freePort();
-      // Temporal keeps membership ports in a PostgreSQL smallint: they must be below 32768, under the
-      // ephemeral range the other ports come from.
-      const member = () => freePortBelow(32_768);
+      // Below the ephemeral range: kept in ports.json for the next run, they must not be taken meanwhile by
+      // an outgoing connection; and Temporal keeps membership ports in a PostgreSQL smallint (< 32768).
+      const chosen = new Set<number>();
+      const next = async (): Promise<number> => {
+        for (;;) {
+          const port = await freePortIn(STABLE_PORT_BANDS.cluster);
+          if (chosen.has(port)) continue;
+          chosen.add(port);
+          return port;
+        }
+      };
       ports = {
         postgres: await next(),
         frontendHttp: await next(),
         grpc: { frontend: 0, history: await next(), matching: await next(), worker: await next() },
         membership: {
-          frontend: await member(),
-          history: await member(),
-          matching: await member(),
-          worker: await member(),
+          frontend: await next(),
+          history: await next(),
+          matching: await next(),
+          worker: await next(),
         },
       };
       writeFileSync(portsFile, JSON.stringify(ports, null, 2));

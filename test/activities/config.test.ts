@@ -49,7 +49,7 @@ describe('Fintecture configuration', () => {
     expect(config.scope).toBe('PIS');
     expect(config.redirectUri).toBe('https://payouts.shop.example/payouts/return');
     expect(config.requestTimeoutMs).toBe(15_000);
-    expect(config.reconciliation).toEqual({ maxPages: 500, pageSize: 100 });
+    expect(config.reconciliation).toEqual({ maxPages: 5_000, pageSize: 100 });
   });
 
   it('takes the private key as PEM text too, PKCS#1 or PKCS#8, even with literal \\n', () => {

@@ -5,9 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
-import { freePort, PROJECT_ROOT } from '../../scripts/temporal-dev-server';
+import { freePortIn, isPortFree, PROJECT_ROOT, STABLE_PORT_BANDS } from '../../scripts/temporal-dev-server';
 import { tsxNodeArgs } from '../../scripts/service-process';
 import { TEST_BIC, TEST_IBAN } from '../support/payout-bodies';
 import { uniqueId } from '../support/temporal';
@@ -22,27 +21,20 @@ const dataDir = path.join(PROJECT_ROOT, '.data', 'cluster-test', `npm-run-cluste
 let ports: Record<string, number>;
 const running: ChildProcess[] = [];
 
-/** True when nothing listens on `port` now. */
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
 /**
  * Free ports for the launcher, none equal to another; the ingress and the worker metrics also use the next
- * port (the second ingress and worker), so those must be free too.
+ * port (the second ingress and worker), so those must be free too. They come from below the ephemeral range:
+ * the launcher binds them only after starting PostgreSQL and Temporal, whose own ports and hundreds of
+ * outgoing connections come from that range and could take a port chosen there meanwhile.
  */
 async function launcherPorts(): Promise<Record<string, number>> {
   const taken = new Set<number>();
   const pick = async (withNext: boolean): Promise<number> => {
     for (;;) {
-      const port = await freePort();
+      const port = await freePortIn(STABLE_PORT_BANDS.launcher);
       const needs = withNext ? [port, port + 1] : [port];
       if (needs.some((p) => taken.has(p))) continue;
-      if (withNext && !(await isFree(port + 1))) continue;
+      if (withNext && !(await isPortFree(port + 1))) continue;
       for (const p of needs) taken.add(p);
       return port;
     }

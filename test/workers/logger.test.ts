@@ -39,6 +39,22 @@ it.each<[LogLevel, string[]]>([
   },
 );
 
+it("writes the SDK's warning about an activity-only worker (the read and write queues) at DEBUG only", () => {
+  const notice = 'No workflows registered, not polling for workflow tasks';
+  const fromSdk = { sdkComponent: 'worker', taskQueue: 'payouts-fintecture-reads' };
+  const atInfo = loggerToFile('INFO');
+  atInfo.logger.warn(notice, fromSdk);
+  atInfo.logger.warn(notice, { orderId: 'order-1' });
+  atInfo.logger.warn('Worker state changed', fromSdk);
+  expect(atInfo.lines().map((line) => [line.level, line.msg, line.sdkComponent])).toEqual([
+    ['WARN', notice, undefined],
+    ['WARN', 'Worker state changed', 'worker'],
+  ]);
+  const atDebug = loggerToFile('DEBUG');
+  atDebug.logger.warn(notice, fromSdk);
+  expect(atDebug.lines().map((line) => [line.level, line.msg])).toEqual([['DEBUG', notice]]);
+});
+
 it('defaults to INFO', () => {
   const { logger, lines } = loggerToFile();
   logEveryLevel(logger);
