@@ -60,6 +60,8 @@ const isSession = (entry: ForeignEntry): entry is ForeignSession => entry.kind !
 
 export class ForeignSessionBook {
   private entries: ForeignEntry[] = [];
+  /** Bumped on every entry added and on reset: entries never change their creation time. */
+  private entriesChanged = 0;
   /** How many foreign sessions were made: picks the next kind and numbers their references. */
   private made = 0;
   private malformedMade = 0;
@@ -81,6 +83,11 @@ export class ForeignSessionBook {
   /** A readable foreign session (a malformed entry is not one). */
   get(sessionId: string): ForeignSession | undefined {
     return this.entries.filter(isSession).find((session) => session.read.sessionId === sessionId);
+  }
+
+  /** Changes whenever `list()` would hold other entries. */
+  get entriesVersion(): number {
+    return this.entriesChanged;
   }
 
   /** Oldest first. */
@@ -110,6 +117,7 @@ export class ForeignSessionBook {
   /** Forgets everything and seeds again, in the same order as at start-up. */
   reset(): void {
     this.entries = [];
+    this.entriesChanged += 1;
     this.made = 0;
     this.malformedMade = 0;
     this.sessionsSinceMalformed = 0;
@@ -125,6 +133,7 @@ export class ForeignSessionBook {
       createdAt: createdAt.toISOString(),
       read: foreignRead(kind, n, createdAt, source),
     });
+    this.entriesChanged += 1;
     this.countSession();
   }
 
@@ -140,6 +149,7 @@ export class ForeignSessionBook {
       createdAt,
       item: malformedItem(this.malformedMade++, sessionId),
     });
+    this.entriesChanged += 1;
   }
 }
 

@@ -87,6 +87,8 @@ export interface CreateOptions {
 /** Every payout session and its automatic lifecycle (sandbox/README.md "Lifecycle"). */
 export class PayoutLedger {
   private readonly payouts = new Map<string, Payout>();
+  /** Bumped when a session is added or the ledger emptied: the only changes to which sessions exist. */
+  private sessionsChanged = 0;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly now: () => number;
 
@@ -110,6 +112,7 @@ export class PayoutLedger {
       pendingSteps: [],
     };
     this.payouts.set(sessionId, payout);
+    this.sessionsChanged += 1;
     if (request.beneficiary) {
       // Scenario 2: a verified beneficiary is paid at once.
       payout.beneficiary = request.beneficiary;
@@ -127,6 +130,16 @@ export class PayoutLedger {
     const payout = this.payouts.get(sessionId);
     if (payout) this.expireIfDue(payout);
     return payout;
+  }
+
+  /** Changes whenever `sessions()` would hold other sessions (creation times never change). */
+  get sessionsVersion(): number {
+    return this.sessionsChanged;
+  }
+
+  /** Every payout, in no particular order, as stored: read each through `get` to see a due expiry. */
+  sessions(): Payout[] {
+    return [...this.payouts.values()];
   }
 
   list(filters: LedgerFilters): Payout[] {
@@ -205,11 +218,13 @@ export class PayoutLedger {
   reset(): void {
     this.close();
     this.payouts.clear();
+    this.sessionsChanged += 1;
     this.deps.persist?.([]);
   }
 
   /** Takes back payouts saved by an earlier run and resumes their lifecycle where it stopped. */
   restore(payouts: Payout[]): void {
+    this.sessionsChanged += 1;
     for (const payout of payouts) {
       this.payouts.set(payout.sessionId, payout);
       if (payout.manual) continue;

@@ -282,6 +282,29 @@ describe('GET /pis/v2/payments', () => {
     expect((await listPage({ 'page[number]': '0' })).status).toBe(400);
   });
 
+  it('shows a session created, or changed, since the previous read of the list, and forgets them on reset', async () => {
+    const link = await createLink();
+    const before = (await allPages()).flat();
+    expect(before.find((item) => item.id === link.sessionId)?.meta.status).toBe('iban_required');
+
+    const cancelled = await sdkRequest(api, token, 'PATCH', `/pis/v2/payments/${link.sessionId}`, {
+      meta: { status: 'payment_cancelled' },
+    });
+    expect(cancelled.status).toBe(200);
+    const later = await createVerified('48.00');
+    const after = (await allPages()).flat();
+    // The create added the payout and one foreign session, both newer than everything listed before.
+    expect(after).toHaveLength(before.length + 2);
+    expect(after.slice(0, 2).map((item) => item.id)).toContain(later.sessionId);
+    expect(after.find((item) => item.id === link.sessionId)?.meta.status).toBe('payment_cancelled');
+
+    await sandbox.control('POST', '/reset');
+    const ids = (await allPages()).flat().map((item) => item.id);
+    expect(ids).not.toContain(link.sessionId);
+    expect(ids).not.toContain(later.sessionId);
+    expect(ids).toHaveLength((await foreignSessions()).length);
+  });
+
   it('takes its page size from SANDBOX_LIST_PAGE_SIZE / listPageSize', async () => {
     await createVerified('47.00');
     await sandbox.control('PATCH', '/config', { listPageSize: 4 });

@@ -1,0 +1,29 @@
+/**
+ * Which `npm run bench` is a default run: results.json says so (`mode`), and the issue's figures must come
+ * from one. Settings that change no figure keep it default; any size or rate makes it custom.
+ */
+import { defaultOptions, optionsFromEnv } from '../../bench/run';
+
+it('stays a default run with only where results go, kept data and the time limit changed', () => {
+  const options = optionsFromEnv({
+    BENCH_KEEP_DATA: '1',
+    BENCH_TIME_LIMIT_MINUTES: '120',
+    BENCH_OUT_DIR: '/tmp/bench-elsewhere',
+  });
+  expect(options.mode).toBe('default');
+  expect(options.timeLimitMs).toBe(120 * 60_000);
+  expect(options.keepData).toBe(true);
+  expect(options.waitingSizes).toEqual(defaultOptions().waitingSizes);
+});
+
+it.each([
+  ['BENCH_SIZES', '100,1000'],
+  ['BENCH_READS_PER_SECOND', '50'],
+  ['BENCH_WEEK_SAMPLE', '0'],
+])('is a custom run with %s set', (name, value) => {
+  expect(optionsFromEnv({ [name]: value }).mode).toBe('custom');
+});
+
+it('a default run measures the 10 000-open level', () => {
+  expect(optionsFromEnv({}).waitingSizes).toEqual([100, 1000, 10_000]);
+});
