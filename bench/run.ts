@@ -57,6 +57,7 @@ async function measure(options: BenchOptions, whole: Deadline): Promise<Measured
         ...(options.workerMaxCachedWorkflows
           ? { workerMaxCachedWorkflows: options.workerMaxCachedWorkflows }
           : {}),
+        serverDynamicConfig: options.serverDynamicConfig,
       }),
     );
     const live = stack;

@@ -49,6 +49,11 @@ export interface BenchOptions {
   /** Diagnostic: the worker's sticky cache size (0: the production default, 1000). */
   workerMaxCachedWorkflows: number;
   /**
+   * Diagnostic: dynamic-config values for the dev server (`--dynamic-config-value`), such as
+   * `history.cacheMaxSize=20000`; empty: the server's defaults.
+   */
+  serverDynamicConfig: string[];
+  /**
    * Every payout worker's FINTECTURE_MAX_READS_PER_SECOND outside the read-budget figure: high, so that the
    * throughput figures do not measure the budget.
    */
@@ -108,6 +113,7 @@ export function quickOptions(): BenchOptions {
     microMs: 300,
     profilePayouts: 10,
     workerMaxCachedWorkflows: 0,
+    serverDynamicConfig: [],
     readsPerSecond: DEFAULT_BENCH_READS_PER_SECOND,
     budgetReadsPerSecond: 10,
     budgetPayouts: 20,
@@ -164,6 +170,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): BenchOptio
   set('weekSample', int(env.BENCH_WEEK_SAMPLE));
   set('profilePayouts', int(env.BENCH_PROFILE_PAYOUTS));
   set('workerMaxCachedWorkflows', int(env.BENCH_WORKER_MAX_CACHED));
+  set('serverDynamicConfig', dynamicConfigValues(env.BENCH_SERVER_DYNAMIC_CONFIG));
   set('readsPerSecond', positive(env.BENCH_READS_PER_SECOND));
   set('budgetReadsPerSecond', positive(env.BENCH_BUDGET_READS_PER_SECOND));
   set('budgetPayouts', int(env.BENCH_BUDGET_PAYOUTS));
@@ -178,4 +185,18 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): BenchOptio
   const unmeasured = new Set<string>(['outDir', 'keepData', 'timeLimitMs']);
   const custom = Object.keys(overrides).some((key) => !unmeasured.has(key));
   return { ...base, ...overrides, mode: custom ? 'custom' : base.mode };
+}
+
+/** `key=value` pairs, comma-separated; the value is YAML (a number, a quoted string…), as the server reads it. */
+function dynamicConfigValues(raw: string | undefined): string[] | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const values = raw.split(',').map((pair) => pair.trim());
+  for (const value of values) {
+    if (!/^[A-Za-z][\w.]*=\S+$/.test(value)) {
+      throw new Error(
+        `BENCH_SERVER_DYNAMIC_CONFIG: "${value}" is not key=value (e.g. history.cacheMaxSize=20000)`,
+      );
+    }
+  }
+  return values;
 }

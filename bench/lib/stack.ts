@@ -32,6 +32,8 @@ export interface StackOptions {
   profileDir?: string;
   /** Diagnostic: the worker's WORKER_MAX_CACHED_WORKFLOWS (unset: the production default, 1000). */
   workerMaxCachedWorkflows?: number;
+  /** Diagnostic: the dev server's `--dynamic-config-value`s (`key=value`). */
+  serverDynamicConfig?: string[];
   /** Every payout worker's FINTECTURE_MAX_READS_PER_SECOND (default `DEFAULT_BENCH_READS_PER_SECOND`). */
   readsPerSecond?: number;
   /** Payout worker processes sharing the task queues (default 1); the second is `worker-2`, and so on. */
@@ -114,7 +116,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         logLevel: 'error',
         onOutput: () => {},
         // Exposed only to be read: persistence and request counters for the server-load figures.
-        extraArgs: ['--metrics-port', String(metricsPort)],
+        extraArgs: [
+          '--metrics-port',
+          String(metricsPort),
+          ...(options.serverDynamicConfig ?? []).flatMap((value) => ['--dynamic-config-value', value]),
+        ],
       }),
       reuse ? undefined : bundleWorkflows(payoutBundle),
       reuse ? undefined : bundleCeilingWorkflows(ceilingBundle),

@@ -27,3 +27,14 @@ it.each([
 it('a default run measures the 10 000-open level', () => {
   expect(optionsFromEnv({}).waitingSizes).toEqual([100, 1000, 10_000]);
 });
+
+it('passes dynamic-config values to the dev server, and names the variable when one is malformed', () => {
+  expect(
+    optionsFromEnv({ BENCH_SERVER_DYNAMIC_CONFIG: 'history.cacheMaxSize=20000, limit.x=2' })
+      .serverDynamicConfig,
+  ).toEqual(['history.cacheMaxSize=20000', 'limit.x=2']);
+  expect(optionsFromEnv({}).serverDynamicConfig).toEqual([]);
+  expect(() => optionsFromEnv({ BENCH_SERVER_DYNAMIC_CONFIG: 'history.cacheMaxSize' })).toThrow(
+    /BENCH_SERVER_DYNAMIC_CONFIG: "history.cacheMaxSize" is not key=value/,
+  );
+});
