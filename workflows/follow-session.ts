@@ -15,11 +15,14 @@ import { OUTCOME_REASONS, reasonWith } from '../domain/outcomes';
 
 const EXPIRED: CancelledBecause = { outcome: 'EXPIRED', reason: OUTCOME_REASONS.linkExpired };
 
-/** Reads the session and applies what moved; progress resets the poll schedule (look again soon). */
-export async function look(payout: PayoutState, source: TimelineSource): Promise<void> {
-  await payout.exclusive(async () => {
+/**
+ * Reads the session and applies what moved; progress resets the poll schedule (look again soon). Answers
+ * whether the payout moved.
+ */
+export async function look(payout: PayoutState, source: TimelineSource): Promise<boolean> {
+  return payout.exclusive(async () => {
     const { view, clock } = payout;
-    if (view.outcome || !view.sessionId) return;
+    if (view.outcome || !view.sessionId) return false;
     view.polls += 1;
     let snapshot: PayoutSnapshot;
     try {
@@ -31,9 +34,11 @@ export async function look(payout: PayoutState, source: TimelineSource): Promise
       else
         log.warn('payout fetch failed; waiting for the next poll', { orderId: view.orderId, failure: type });
       clock.pollIndex += 1;
-      return;
+      return false;
     }
-    clock.pollIndex = payout.apply(snapshot, source) ? 0 : clock.pollIndex + 1;
+    const moved = payout.apply(snapshot, source);
+    clock.pollIndex = moved ? 0 : clock.pollIndex + 1;
+    return moved;
   });
 }
 
@@ -43,8 +48,10 @@ export async function look(payout: PayoutState, source: TimelineSource): Promise
  * (`SessionWatch`, started if none runs) reads on the schedule, and its unchanged reads add no history. The
  * wait ends when the watch returns a read that shows something new, on an event (looked at beside the
  * running watch), an outcome (a cancel), a reset schedule, or the deadline.
+ * `watchEndsWithItsWait` (WATCH_ENDS_WITH_ITS_WAIT_PATCH): a look that moved the payout ends the watch, whose
+ * known state and schedule no longer apply (the loop ends it too when the watched wait is over).
  */
-export async function waitWatching(payout: PayoutState): Promise<void> {
+export async function waitWatching(payout: PayoutState, watchEndsWithItsWait = false): Promise<void> {
   const { view, clock, settings } = payout;
   const sessionId = view.sessionId;
   if (!sessionId || view.outcome) return;
@@ -81,7 +88,9 @@ export async function waitWatching(payout: PayoutState): Promise<void> {
     }
   }
   const events = payout.takeEvents();
-  if (events.length > 0) await look(payout, events.at(-1)?.source ?? 'poll');
+  if (events.length === 0) return;
+  const moved = await look(payout, events.at(-1)?.source ?? 'poll');
+  if (moved && watchEndsWithItsWait) payout.endWatch();
 }
 
 /** One turn of the ordinary wait: sleep until the next poll (or an event, or an outcome), then look. */

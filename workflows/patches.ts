@@ -24,3 +24,10 @@ export const BUDGETED_QUIET_WAITING_PATCH = 'budgeted-quiet-waiting';
  * event at the end, delivered in the background by `notifyOrderSystem`.
  */
 export const NOTIFY_ORDER_SYSTEM_PATCH = 'notify-order-system';
+/**
+ * A watch ends with its wait: once the payout has its outcome, once the next turn is not a watched wait
+ * (the payee acted), and once a look beside it moved the payout (its known state and schedule are stale).
+ * Before it, such a watch kept reading (up to every few hours) until the workflow closed, and a read it made
+ * meanwhile was applied at the next watched wait. It implies every earlier patch (one marker per new run).
+ */
+export const WATCH_ENDS_WITH_ITS_WAIT_PATCH = 'watch-ends-with-its-wait';

@@ -60,7 +60,10 @@ export class PayoutState {
   readonly fintecture: FintectureCalls;
   /** The poll schedule was reset from outside the wait (a cancel whose read failed): a quiet wait restarts. */
   rescheduled = false;
-  /** The running watch of a watched wait, if any (it may outlive the wait that started it). */
+  /**
+   * The running watch of a watched wait, if any. Before WATCH_ENDS_WITH_ITS_WAIT_PATCH it could outlive the
+   * wait that started it; since, `endWatch()` ends it with its wait.
+   */
   watch: SessionWatch | null = null;
   /** One conversation with Fintecture at a time: the wait loop and the cancel update share the session. */
   private busy = false;
@@ -108,6 +111,12 @@ export class PayoutState {
       transferState: this.view.transferState,
       transferReason: this.view.transferReason,
     };
+  }
+
+  /** Stops the running watch, if any, and forgets it: a read it made and nobody consumed is dropped. */
+  endWatch(): void {
+    this.watch?.cancel();
+    this.watch = null;
   }
 
   awaitingPayee(): boolean {

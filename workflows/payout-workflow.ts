@@ -32,6 +32,7 @@ import {
   FINTECTURE_AS_DOCUMENTED_PATCH,
   NOTIFY_ORDER_SYSTEM_PATCH,
   WAKE_ON_OUTCOME_PATCH,
+  WATCH_ENDS_WITH_ITS_WAIT_PATCH,
 } from './patches';
 import { PayoutState } from './payout-state';
 import { OUTCOME_REASONS } from '../domain/outcomes';
@@ -41,13 +42,15 @@ export {
   FINTECTURE_AS_DOCUMENTED_PATCH,
   NOTIFY_ORDER_SYSTEM_PATCH,
   WAKE_ON_OUTCOME_PATCH,
+  WATCH_ENDS_WITH_ITS_WAIT_PATCH,
 };
 
 export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<PayoutResult> {
   // First, before any command: a new run records the markers, a recorded history without them keeps the old
   // path. The newest generation first: it implies every earlier patch, so a new run records one marker (and
   // the SDK's one TemporalChangeVersion upsert) instead of one per patch; older histories still ask for theirs.
-  const budgeted = patched(BUDGETED_QUIET_WAITING_PATCH);
+  const watchEndsWithItsWait = patched(WATCH_ENDS_WITH_ITS_WAIT_PATCH);
+  const budgeted = watchEndsWithItsWait || patched(BUDGETED_QUIET_WAITING_PATCH);
   const documented = budgeted || patched(FINTECTURE_AS_DOCUMENTED_PATCH);
   const notifying = budgeted || patched(NOTIFY_ORDER_SYSTEM_PATCH);
   const payout = new PayoutState(input, documented, budgeted);
@@ -84,8 +87,12 @@ export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   const wakeOnOutcome = budgeted || patched(WAKE_ON_OUTCOME_PATCH);
   while (!payout.outcome) {
     if (budgeted && isWatchedWait(payout.clock, input.settings, payout.awaitingPayee())) {
-      await waitWatching(payout);
-    } else await waitOnSchedule(payout, wakeOnOutcome);
+      await waitWatching(payout, watchEndsWithItsWait);
+    } else {
+      // The watched wait is over (the payee acted): its watch would read on a schedule that no longer applies.
+      if (watchEndsWithItsWait) payout.endWatch();
+      await waitOnSchedule(payout, wakeOnOutcome);
+    }
     if (!payout.outcome && payout.deadlinePassed()) await onDeadline(payout);
     if (!payout.outcome && workflowInfo().continueAsNewSuggested) {
       await condition(() => allHandlersFinished() && payout.idle);
@@ -96,6 +103,10 @@ export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
       });
     }
   }
+
+  // No read can change the outcome, and a watch still running would read until the workflow closes (the
+  // order system's notifications may keep it open for hours).
+  if (watchEndsWithItsWait) payout.endWatch();
 
   // 3. The outcome. Also after a cancel, an expiry or a rejection: a late create may have committed since
   // the first sweep.

@@ -2,7 +2,8 @@
  * The watch of a watched wait (BUDGETED_QUIET_WAITING_PATCH): one `watchSession` activity whose retries are
  * the reads. It runs in the background of the wait loop: a webhook is looked at beside it (stopping it would
  * cost the server a cancellation and the workflow one more task per wake); it ends when a read shows something
- * new, and a watch that outlived its wait (the payee acted meanwhile) ends at its next read.
+ * new. Since WATCH_ENDS_WITH_ITS_WAIT_PATCH the workflow also cancels it when its wait is over (an outcome,
+ * the payee acted, a look that moved the payout); before, such a watch ran on until its next read.
  */
 import { CancellationScope } from '@temporalio/workflow';
 import type { SessionWatchRequest } from '../domain/activity-facts';

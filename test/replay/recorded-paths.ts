@@ -15,6 +15,7 @@ import {
   FINTECTURE_AS_DOCUMENTED_PATCH,
   NOTIFY_ORDER_SYSTEM_PATCH,
   WAKE_ON_OUTCOME_PATCH,
+  WATCH_ENDS_WITH_ITS_WAIT_PATCH,
 } from '../../workflows/payout-workflow';
 
 /**
@@ -23,12 +24,14 @@ import {
  * current workflow code and fails when a file is missing. Adding a path here without recording it fails
  * the replay suite, as it should.
  *
- * Three generations, one per patch in `PATCH_GENERATIONS`: the paths recorded before
+ * Generations, one per patch in `PATCH_GENERATIONS`: the paths recorded before
  * `patched('fintecture-as-documented')` (`predates` it) take the old path on replay and are kept exactly as
  * recorded — they are the proof that payouts started before the patch still replay, and today's code could
  * not record them again. The `documented-*` paths hold that patch's marker but were recorded before
  * `patched('notify-order-system')` (`predates` it): kept as recorded too, they send no outcome events on
- * replay. The `notify-*` paths are recorded by today's code and hold every marker.
+ * replay. The `notify-*` paths predate `budgeted-quiet-waiting`, the `budgeted-*` paths predate
+ * `watch-ends-with-its-wait` (their watches are never cancelled). The `watch-ends-*` paths are recorded by
+ * today's code: one marker, which implies every earlier patch.
  */
 export interface RecordedPath {
   name: string;
@@ -58,6 +61,8 @@ export interface RecordedPath {
   notifications?: string;
   /** How many times the history schedules each activity named here (retries are not new schedules). */
   activities?: Readonly<Record<string, number>>;
+  /** How many times the workflow asks to cancel each activity named here (checked only when given). */
+  cancelledActivities?: Readonly<Record<string, number>>;
   /**
    * The patch this history was recorded before (one of `PATCH_GENERATIONS`; it predates every later one
    * too): it takes the old path on replay and is kept as recorded. The recorder refuses to record it again
@@ -74,6 +79,7 @@ export const PATCH_GENERATIONS = [
   FINTECTURE_AS_DOCUMENTED_PATCH,
   NOTIFY_ORDER_SYSTEM_PATCH,
   BUDGETED_QUIET_WAITING_PATCH,
+  WATCH_ENDS_WITH_ITS_WAIT_PATCH,
 ] as const;
 
 /**
@@ -103,8 +109,15 @@ const NOTIFY_PATCHES = [
 ] as const;
 const BEFORE_BUDGETED = { predates: BUDGETED_QUIET_WAITING_PATCH, patches: NOTIFY_PATCHES } as const;
 
-/** What every run of the current code records: one marker, which implies every earlier patch. */
+/** Recorded after BUDGETED_QUIET_WAITING_PATCH, before WATCH_ENDS_WITH_ITS_WAIT_PATCH: its one marker. */
 const BUDGETED_PATCHES = [BUDGETED_QUIET_WAITING_PATCH] as const;
+const BEFORE_WATCH_ENDS = {
+  predates: WATCH_ENDS_WITH_ITS_WAIT_PATCH,
+  patches: BUDGETED_PATCHES,
+} as const;
+
+/** What every run of the current code records: one marker, which implies every earlier patch. */
+const WATCH_ENDS_PATCHES = [WATCH_ENDS_WITH_ITS_WAIT_PATCH] as const;
 
 export const RECORDED_PATHS: readonly RecordedPath[] = [
   {
@@ -388,7 +401,7 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
     outcomeReason: 'completed',
     timeline: /^create(,poll)+$/,
     signals: 0,
-    patches: BUDGETED_PATCHES,
+    ...BEFORE_WATCH_ENDS,
     notifications: 'payout.created:not_configured,payout.settled:not_configured',
     activities: { createPayoutSession: 1, sweepDuplicates: 1, watchSession: 0, notifyOrderSystem: 2 },
   },
@@ -400,9 +413,11 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
     outcomeReason: 'completed',
     timeline: /^create,webhook$/,
     signals: 1,
-    patches: BUDGETED_PATCHES,
+    ...BEFORE_WATCH_ENDS,
     notifications: 'payout.created:not_configured,payout.settled:not_configured',
     activities: { createPayoutSession: 1, watchSession: 1, fetchPayout: 1, sweepDuplicates: 1 },
+    // Before WATCH_ENDS_WITH_ITS_WAIT_PATCH the watch was left running until the workflow closed.
+    cancelledActivities: { watchSession: 0 },
   },
   {
     name: 'budgeted-scenario1-quiet-read',
@@ -412,7 +427,7 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
     outcomeReason: 'completed',
     timeline: /^create,poll(,poll)*$/,
     signals: 0,
-    patches: BUDGETED_PATCHES,
+    ...BEFORE_WATCH_ENDS,
     notifications: 'payout.created:not_configured,payout.settled:not_configured',
     activities: { createPayoutSession: 1, watchSession: 1, sweepDuplicates: 1 },
   },
@@ -424,9 +439,25 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
     outcomeReason: 'completed',
     timeline: /^create(,poll)+$/,
     signals: 0,
-    patches: BUDGETED_PATCHES,
+    ...BEFORE_WATCH_ENDS,
     notifications: 'payout.created:not_configured,payout.settled:not_configured',
     activities: { createPayoutSession: 1, watchSession: 1, sweepDuplicates: 1 },
+  },
+
+  // WATCH_ENDS_WITH_ITS_WAIT_PATCH: a watch ends with its wait (the outcome, the payee acting, a look that
+  // moved the payout) instead of reading until the workflow closes.
+  {
+    name: 'watch-ends-scenario1-webhook',
+    what: 'payout link; while the payee has not acted one watchSession waits quietly (4 h reads); the payee submits and the webhook is looked at beside the running watch: that read settles it, and the watch is cancelled with the outcome',
+    closes: 'completed',
+    outcome: 'SETTLED',
+    outcomeReason: 'completed',
+    timeline: /^create,webhook$/,
+    signals: 1,
+    patches: WATCH_ENDS_PATCHES,
+    notifications: 'payout.created:not_configured,payout.settled:not_configured',
+    activities: { createPayoutSession: 1, watchSession: 1, fetchPayout: 1, sweepDuplicates: 1 },
+    cancelledActivities: { watchSession: 1 },
   },
 ];
 
@@ -500,6 +531,8 @@ export interface RunSummary {
   patches: string[];
   /** How many times the run scheduled each activity type. */
   activities: Record<string, number>;
+  /** How many times the run asked to cancel an activity, by type. */
+  cancelledActivities: Record<string, number>;
 }
 
 /** The marker `patched()` records (SDK core): its `patch-data` detail names the patch, unencoded. */
@@ -535,7 +568,23 @@ export async function summarize(history: History): Promise<RunSummary> {
       if (type) counts[type] = (counts[type] ?? 0) + 1;
       return counts;
     }, {}),
+    cancelledActivities: cancelRequestsByType(events),
   };
+}
+
+function cancelRequestsByType(events: readonly HistoryEvent[]): Record<string, number> {
+  const typeOf = new Map<string, string>();
+  const counts: Record<string, number> = {};
+  for (const e of events) {
+    const type = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (type) typeOf.set(String(e.eventId), type);
+    const requested = e.activityTaskCancelRequestedEventAttributes;
+    if (requested) {
+      const cancelled = typeOf.get(String(requested.scheduledEventId)) ?? 'unknown';
+      counts[cancelled] = (counts[cancelled] ?? 0) + 1;
+    }
+  }
+  return counts;
 }
 
 /** Every way `summary` differs from what `expected` promises; empty when the recording is that path. */
@@ -582,6 +631,10 @@ export function mismatches(expected: RecordedPath, summary: RunSummary): string[
   for (const [type, count] of Object.entries(expected.activities ?? {})) {
     const scheduled = summary.activities[type] ?? 0;
     check(`${count} × ${type} scheduled`, scheduled === count, scheduled);
+  }
+  for (const [type, count] of Object.entries(expected.cancelledActivities ?? {})) {
+    const cancelled = summary.cancelledActivities[type] ?? 0;
+    check(`${count} × ${type} cancel requested`, cancelled === count, cancelled);
   }
   return problems;
 }

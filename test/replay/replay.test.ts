@@ -9,6 +9,7 @@ import {
   BUDGETED_QUIET_WAITING_PATCH,
   FINTECTURE_AS_DOCUMENTED_PATCH,
   NOTIFY_ORDER_SYSTEM_PATCH,
+  WATCH_ENDS_WITH_ITS_WAIT_PATCH,
 } from '../../workflows/payout-workflow';
 import {
   DEMO_PATCH_ID,
@@ -29,6 +30,7 @@ import {
   recordedFiles,
   recordedWith,
   summarize,
+  type RecordedPath,
 } from './recorded-paths';
 
 // G6: the recorded history of every path replays against the current workflow code. A failure here means
@@ -110,15 +112,17 @@ describe('recorded histories (test/replay/histories)', () => {
       FINTECTURE_AS_DOCUMENTED_PATCH,
       NOTIFY_ORDER_SYSTEM_PATCH,
       BUDGETED_QUIET_WAITING_PATCH,
+      WATCH_ENDS_WITH_ITS_WAIT_PATCH,
     ]);
-    const before = RECORDED_PATHS.find((p) => p.predates === FINTECTURE_AS_DOCUMENTED_PATCH)!;
-    expect(PATCH_GENERATIONS.map((patch) => recordedWith(before, patch))).toEqual([false, false, false]);
-    const documented = RECORDED_PATHS.find((p) => p.predates === NOTIFY_ORDER_SYSTEM_PATCH)!;
-    expect(PATCH_GENERATIONS.map((patch) => recordedWith(documented, patch))).toEqual([true, false, false]);
-    const notifying = RECORDED_PATHS.find((p) => p.predates === BUDGETED_QUIET_WAITING_PATCH)!;
-    expect(PATCH_GENERATIONS.map((patch) => recordedWith(notifying, patch))).toEqual([true, true, false]);
-    const budgeted = RECORDED_PATHS.find((p) => !p.predates)!;
-    expect(PATCH_GENERATIONS.map((patch) => recordedWith(budgeted, patch))).toEqual([true, true, true]);
+    const generation = (predates: RecordedPath['predates']) => {
+      const recorded = RECORDED_PATHS.find((p) => p.predates === predates)!;
+      return PATCH_GENERATIONS.map((patch) => recordedWith(recorded, patch));
+    };
+    expect(generation(FINTECTURE_AS_DOCUMENTED_PATCH)).toEqual([false, false, false, false]);
+    expect(generation(NOTIFY_ORDER_SYSTEM_PATCH)).toEqual([true, false, false, false]);
+    expect(generation(BUDGETED_QUIET_WAITING_PATCH)).toEqual([true, true, false, false]);
+    expect(generation(WATCH_ENDS_WITH_ITS_WAIT_PATCH)).toEqual([true, true, true, false]);
+    expect(generation(undefined)).toEqual([true, true, true, true]);
   });
 });
 

@@ -86,6 +86,24 @@ async function eventsOf(handle: WorkflowHandle) {
 const count = (events: Awaited<ReturnType<typeof eventsOf>>, type: string) =>
   events.filter((event) => event[type as keyof typeof event]).length;
 
+/** How many times the history schedules `activityType`. */
+const scheduled = (events: Awaited<ReturnType<typeof eventsOf>>, activityType: string) =>
+  events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === activityType)
+    .length;
+
+/** The activity types whose cancellation the workflow requested, in order. */
+function cancelRequests(events: Awaited<ReturnType<typeof eventsOf>>): string[] {
+  const types = new Map<string, string>();
+  for (const event of events) {
+    const name = event.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (name) types.set(String(event.eventId), name);
+  }
+  return events.flatMap((event) => {
+    const requested = event.activityTaskCancelRequestedEventAttributes;
+    return requested ? [types.get(String(requested.scheduledEventId)) ?? '?'] : [];
+  });
+}
+
 describe('PayoutWorkflow: quiet waiting for the payee (budgeted-quiet-waiting)', () => {
   it('a link nobody uses: reads on the quiet schedule leave no history, and at the deadline the link is cancelled', async () => {
     let cancelled = false;
@@ -148,7 +166,7 @@ describe('PayoutWorkflow: quiet waiting for the payee (budgeted-quiet-waiting)',
     });
   });
 
-  it('a webhook is looked at at once, beside the running watch (no cancellation); the payout then follows the transfer', async () => {
+  it('a webhook is looked at at once, beside the running watch; the watch ends with the outcome', async () => {
     let current = waiting;
     const { activities, calls } = activitiesReading(() => current);
     await server.withWorker(activities, async (taskQueue) => {
@@ -169,9 +187,87 @@ describe('PayoutWorkflow: quiet waiting for the payee (budgeted-quiet-waiting)',
       expect(result).toMatchObject({ outcome: 'SETTLED', outcomeReason: 'completed' });
       expect(result.timeline.map((entry) => entry.source)).toEqual(['create', 'webhook']);
       const events = await eventsOf(handle);
-      // The watch is left to end at its next read: no cancellation (it would cost one more workflow task).
-      expect(count(events, 'activityTaskCancelRequestedEventAttributes')).toBe(0);
+      // watch-ends-with-its-wait: no read can change the outcome, so the watch is stopped rather than left to
+      // read (every 4 h) until the workflow closes.
+      expect(cancelRequests(events)).toEqual(['watchSession']);
       expect(calls.fetches).toBe(1);
+    });
+  });
+
+  it('a webhook that moves nothing keeps the watch running (no cancellation, no second watch)', async () => {
+    let current = waiting;
+    const { activities, calls } = activitiesReading(() => current);
+    await server.withWorker(activities, async (taskQueue) => {
+      const handle = await server.start(taskQueue, testOrder({ verified: false }));
+      await eventually(
+        async () => calls.watchAttempts,
+        (attempts) => attempts > 0,
+        { what: 'the quiet wait to start' },
+      );
+      await handle.signal(payoutEventSignal, {
+        eventId: `wh-${STUB_SESSION_ID}`,
+        sessionId: STUB_SESSION_ID,
+        source: 'webhook',
+        receivedAt: new Date().toISOString(),
+      });
+      await eventually(
+        async () => calls.fetches,
+        (fetches) => fetches === 1,
+        { what: 'the webhook to be looked at' },
+      );
+      // The payee acts later; the running watch's next read (4 h) sees it.
+      current = settled;
+      const result = (await handle.result()) as PayoutResult;
+      expect(result).toMatchObject({ outcome: 'SETTLED', outcomeReason: 'completed' });
+      expect(result.timeline.map((entry) => entry.source)).toEqual(['create', 'poll']);
+      const events = await eventsOf(handle);
+      expect(scheduled(events, 'watchSession')).toBe(1);
+      expect(cancelRequests(events)).toEqual([]);
+      expect(calls.fetches).toBe(1);
+    });
+  });
+
+  it('once a webhook shows the payee acted, the watch stops; a transfer that then stalls gets a watch of its own', async () => {
+    let current = waiting;
+    const { activities, calls } = activitiesReading(() => current);
+    const processing = stubSnapshot({ sessionStatus: 'payment_created', transferState: 'processing' });
+    let watchAttemptsAtWebhook = 0;
+    let watchAttemptsBeforeStall = 0;
+    activities.fetchPayout = async () => {
+      calls.fetches += 1;
+      calls.reads += 1;
+      // Looks: the webhook's, then 30 s and 300 s later; the transfer stalls (schedule exhausted) after the
+      // third, and the stalled transfer's watch then reads it settled.
+      if (calls.fetches === 3) watchAttemptsBeforeStall = calls.watchAttempts;
+      const answer = current;
+      if (calls.fetches === 3) current = settled;
+      return answer;
+    };
+    await server.withWorker(activities, async (taskQueue) => {
+      const handle = await server.start(taskQueue, testOrder({ verified: false }));
+      await eventually(
+        async () => calls.watchAttempts,
+        (attempts) => attempts > 0,
+        { what: 'the quiet wait to start' },
+      );
+      current = processing;
+      watchAttemptsAtWebhook = calls.watchAttempts;
+      await handle.signal(payoutEventSignal, {
+        eventId: `wh-${STUB_SESSION_ID}`,
+        sessionId: STUB_SESSION_ID,
+        source: 'webhook',
+        receivedAt: new Date().toISOString(),
+      });
+      const result = (await handle.result()) as PayoutResult;
+      expect(result).toMatchObject({ outcome: 'SETTLED', outcomeReason: 'completed' });
+      expect(result.timeline.map((entry) => entry.source)).toEqual(['create', 'webhook', 'poll']);
+      const events = await eventsOf(handle);
+      // The payee's watch was stopped when the webhook moved the payout (before: it kept reading on the
+      // payee's 4-h schedule, and the stalled transfer reused it with a stale known state).
+      expect(cancelRequests(events)).toEqual(['watchSession']);
+      expect(scheduled(events, 'watchSession')).toBe(2);
+      expect(watchAttemptsBeforeStall).toBe(watchAttemptsAtWebhook);
+      expect(calls.fetches).toBe(3);
     });
   });
 
