@@ -15,6 +15,7 @@ import {
   type SandboxReady,
 } from './service-process';
 import { PROJECT_ROOT } from './temporal-dev-server';
+import { workerProcessEnv } from '../workers/process-env';
 
 /**
  * The ports and folders both launchers read from the environment (README "The two commands"), with the
@@ -219,6 +220,7 @@ export async function startPayoutServices(
       'workers/main.ts',
       {
         ...shared,
+        ...workerProcessEnv(env),
         ...fintecture,
         WORKFLOW_BUNDLE_PATH: options.bundleFile,
         WORKER_METRICS_ADDRESS: `127.0.0.1:${port}`,

@@ -6,7 +6,7 @@ import { type Stack } from '../lib/stack';
 import { ratio } from '../lib/stats';
 import { runProfiles } from './profile';
 import { createWaitingPayouts, measureWaitingWindow, type WaitingPayout } from './waiting';
-import { runWebhooks } from './webhooks';
+import { runWebhooks, type WebhookRunResult } from './webhooks';
 
 /**
  * The waiting series: open scenario-1 payouts grow level by level (100 → 1 000 → 10 000 by default); at
@@ -70,9 +70,11 @@ export async function runWaitingSeries(
         deadline,
       }),
     );
+    const paced = await runPacedWebhooks(stack, options, open, step);
     const level: WebhookLevel = {
       openPayouts: open.length,
       run,
+      paced,
       ceilingPerSecond: options.decryptsPerSecond,
       ratio: ratio(run.perSecond, options.decryptsPerSecond),
     };
@@ -84,6 +86,14 @@ export async function runWaitingSeries(
         (run.failures ? `, ${run.failures} FAILED (${run.firstFailure})` : '') +
         contamination(run.cost.otherCores),
     );
+    if (paced) {
+      log(
+        `  ${paced.webhooks} webhooks paced at ${paced.offeredPerSecond}/s: wake p50 ${paced.wakeLatency.p50Ms} ms ` +
+          `p99 ${paced.wakeLatency.p99Ms} ms (${paced.wakeSample} sampled)` +
+          (paced.failures ? `, ${paced.failures} FAILED (${paced.firstFailure})` : '') +
+          contamination(paced.cost.otherCores),
+      );
+    }
 
     if (levelIndex === 0 && options.profilePayouts > 0) {
       log(`profiling the worker and the ingress (${options.profilePayouts} payouts, then webhooks)…`);
@@ -113,4 +123,37 @@ export async function runWaitingSeries(
     }
   }
   return { waiting, webhooks, profile };
+}
+
+/**
+ * After the burst (whose wakes the burst's sample waited for): webhooks at a fixed offered rate to another
+ * even spread of the open payouts (half a burst step further on, so at 10 000 open mostly payouts the burst
+ * did not just wake), every wake time read from history.
+ */
+async function runPacedWebhooks(
+  stack: Stack,
+  options: BenchOptions,
+  open: readonly WaitingPayout[],
+  burstStep: number,
+): Promise<WebhookRunResult | null> {
+  const count = Math.min(open.length, options.pacedWebhooks);
+  if (count === 0) return null;
+  const step = open.length / count;
+  const offset = Math.floor(burstStep / 2);
+  const targets = Array.from(
+    { length: count },
+    (_, i) => open[(Math.floor(i * step) + offset) % open.length]!,
+  );
+  const sendMs = (count * 1000) / options.pacedWebhooksPerSecond;
+  return withDeadline(`${count} paced webhooks`, sendMs + phaseMs(count), (deadline) =>
+    runWebhooks(stack, {
+      targets,
+      openPayouts: open.length,
+      // Enough lanes that the pace, not the lanes, sets the rate (each request takes well under 1 s).
+      concurrency: 64,
+      wakeSample: count,
+      offeredPerSecond: options.pacedWebhooksPerSecond,
+      deadline,
+    }),
+  );
 }

@@ -1,6 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { type Deadline, mapLimit, pollUntil } from '../lib/deadline';
+import { type Deadline, mapLimit, pollUntil, sleep } from '../lib/deadline';
 import { historyEvents, wakeTimeAfterSignal } from '../lib/history';
 import { PhaseMeter, perItem, type PerItemCost, type PhaseCost } from '../lib/phase-meter';
 import { type Stack } from '../lib/stack';
@@ -19,6 +19,8 @@ import { payoutWorkflowId } from '../../domain/identifiers';
 export interface WebhookRunResult {
   webhooks: number;
   concurrency: number;
+  /** Paced: webhooks were sent at this rate (open loop), not as fast as the ingress acknowledged. */
+  offeredPerSecond?: number;
   openPayouts: number;
   elapsedMs: number;
   perSecond: number;
@@ -52,9 +54,14 @@ export async function runWebhooks(
     deadline: Deadline;
     /** Called for each webhook the ingress signalled, with its send time (epoch ms). */
     onSignalled?: (target: WaitingPayout, sentAt: number) => void;
+    /**
+     * Send webhook i at i ÷ rate seconds (open loop, as Fintecture's traffic comes) instead of as fast as
+     * the ingress acknowledges: the wake latency then measures a load the system carries, not a backlog.
+     */
+    offeredPerSecond?: number;
   },
 ): Promise<WebhookRunResult> {
-  const { targets, concurrency, deadline } = options;
+  const { targets, concurrency, deadline, offeredPerSecond } = options;
   const publicKey = createPublicKey(stack.merchantPrivateKeyPem);
   const sent: { target: WaitingPayout; requestId: string; sentAt: number }[] = [];
   const acks: number[] = [];
@@ -64,7 +71,12 @@ export async function runWebhooks(
 
   const meter = await PhaseMeter.start(stack);
   const startedAt = performance.now();
-  await mapLimit(targets, concurrency, deadline, async (target) => {
+  await mapLimit(targets, concurrency, deadline, async (target, index) => {
+    if (offeredPerSecond) {
+      const due = startedAt + (index * 1000) / offeredPerSecond;
+      const early = due - performance.now();
+      if (early > 0) await sleep(early);
+    }
     // Signed at send time: the ingress accepts a Date within 5 minutes, as Fintecture re-signs each attempt.
     const webhook = buildWebhook(
       stack.sandbox.appId,
@@ -132,6 +144,7 @@ export async function runWebhooks(
   return {
     webhooks: targets.length,
     concurrency,
+    ...(offeredPerSecond ? { offeredPerSecond } : {}),
     openPayouts: options.openPayouts,
     elapsedMs: Math.round(elapsedMs),
     perSecond: perSecond(acks.length, elapsedMs),

@@ -36,6 +36,10 @@ export interface BenchOptions {
   webhooksMax: number;
   /** Webhooks whose wake-up time is read from history, per level. */
   wakeSample: number;
+  /** Webhooks per level sent at `pacedWebhooksPerSecond` after the burst, for the wake latency (0: skip). */
+  pacedWebhooks: number;
+  /** The paced webhooks' offered rate: a load the system carries at every level, so latency is not backlog. */
+  pacedWebhooksPerSecond: number;
   /** How long each waiting level is watched. */
   windowMs: number;
   /** Scenario-1 payouts run through a simulated week (0: skip). */
@@ -107,6 +111,8 @@ export function quickOptions(): BenchOptions {
     webhookConcurrency: 8,
     webhooksMax: 20,
     wakeSample: 20,
+    pacedWebhooks: 20,
+    pacedWebhooksPerSecond: 10,
     windowMs: 5_000,
     weekSample: 1,
     shapeSamples: 3,
@@ -139,6 +145,7 @@ export function defaultOptions(): BenchOptions {
     webhookConcurrency: 16,
     webhooksMax: 2000,
     wakeSample: 300,
+    pacedWebhooks: 300,
     windowMs: 45_000,
     weekSample: 5,
     shapeSamples: 10,
@@ -163,6 +170,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): BenchOptio
   set('concurrency', list(env.BENCH_CONCURRENCY));
   set('seriesConcurrency', int(env.BENCH_SERIES_CONCURRENCY));
   set('webhooksMax', int(env.BENCH_WEBHOOKS_MAX));
+  set('pacedWebhooks', int(env.BENCH_PACED_WEBHOOKS));
+  set('pacedWebhooksPerSecond', positive(env.BENCH_PACED_WEBHOOKS_PER_SECOND));
   set(
     'windowMs',
     int(env.BENCH_WINDOW_SECONDS) === undefined ? undefined : int(env.BENCH_WINDOW_SECONDS)! * 1000,

@@ -252,6 +252,29 @@ export function renderMarkdown(r: BenchResults): string {
       ]),
     ),
     '',
+    'Then webhooks at a fixed offered rate (open loop, to payouts the burst mostly did not wake): the wake ' +
+      'latency of a load the system carries. The burst offers more than it acts on, so its wake latency is ' +
+      'mostly the backlog.',
+    '',
+    table(
+      ['open payouts', 'webhooks', 'offered /s', 'acked /s', 'wake p50 / p95 / p99', 'sampled', 'failures'],
+      r.webhooks.flatMap((level) =>
+        level.paced
+          ? [
+              [
+                level.openPayouts,
+                level.paced.webhooks,
+                level.paced.offeredPerSecond ?? 'n/a',
+                level.paced.perSecond,
+                pcts(level.paced.wakeLatency),
+                level.paced.wakeSample,
+                level.paced.failures,
+              ],
+            ]
+          : [],
+      ),
+    ),
+    '',
     '## Waiting (scenario 1, nobody pays)',
     '',
     table(

@@ -27,7 +27,10 @@ export interface ComparedRun {
 
 export interface WebhookLevel {
   openPayouts: number;
+  /** The burst: as fast as the ingress acknowledges (capacity; its wake latency is mostly backlog). */
   run: WebhookRunResult;
+  /** Then webhooks at a fixed offered rate (the wake latency of a load the system carries); null: skipped. */
+  paced: WebhookRunResult | null;
   /** Raw RSA-OAEP decryptions per second, one thread (the ceiling). */
   ceilingPerSecond: number;
   ratio: number;

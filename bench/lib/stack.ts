@@ -11,6 +11,7 @@ import { freePort, startDevServer, type DevServer } from '../../scripts/temporal
 import { bundleCeilingWorkflows } from '../engine-ceiling/bundle';
 import { DEFAULT_BENCH_READS_PER_SECOND } from './options';
 import { BenchService } from './services';
+import { workerProcessEnv } from '../../workers/process-env';
 
 /**
  * The system under test, as `npm start` and test/support/process-stack.ts run it: the Temporal dev server on a
@@ -287,6 +288,7 @@ export async function startPayoutServices(options: PayoutServicesOptions): Promi
   const readsPerSecond = options.readsPerSecond ?? DEFAULT_BENCH_READS_PER_SECOND;
   const workerEnv = {
     ...temporalEnv,
+    ...workerProcessEnv(),
     ...fintectureEnvOf(sandbox),
     WORKFLOW_BUNDLE_PATH: options.payoutBundle,
     WORKER_LOG_LEVEL: 'INFO',

@@ -88,6 +88,14 @@ export function growthRows(
       'ms',
       byOpen(webhooks, (l) => l.run.wakeLatency.p99Ms),
     ),
+    growthRow(
+      'webhook wake p99, paced',
+      'ms',
+      byOpen(
+        webhooks.filter((l) => l.paced && l.paced.wakeLatency.count > 0),
+        (l) => l.paced!.wakeLatency.p99Ms,
+      ),
+    ),
   ];
 }
 
@@ -178,15 +186,24 @@ export function goalRows(
     });
   } else rows.push(notMeasured(actedGoal, '≥ 0.8', 'no 100 and 10 000 open levels in this run'));
 
+  // Judged on the paced webhooks: under the burst, which offers more than the system acts on, the p99 is
+  // the backlog (webhooks ÷ acted-on rate) and grows with the burst's size, whatever a wake costs.
   const wakeGoal = 'webhook wake p99 at 10 000 open';
+  const wake = many?.paced ?? many?.run;
+  const burstP99 =
+    many && many.run.wakeLatency.count > 0 ? round(many.run.wakeLatency.p99Ms / 1000, 2) : null;
   rows.push(
-    many && many.run.wakeLatency.count > 0
+    many && wake && wake.wakeLatency.count > 0
       ? {
           goal: wakeGoal,
-          measured: `p99 ${round(many.run.wakeLatency.p99Ms / 1000, 2)} s (${many.run.wakeLatency.count} sampled)`,
-          value: round(many.run.wakeLatency.p99Ms / 1000, 2),
+          measured: many.paced
+            ? `paced at ${many.paced.offeredPerSecond}/s: p99 ${round(wake.wakeLatency.p99Ms / 1000, 2)} s ` +
+              `(${wake.wakeLatency.count} sampled); the burst of ${many.run.webhooks} at ` +
+              `${many.run.perSecond}/s: p99 ${burstP99 ?? 'n/a'} s`
+            : `burst: p99 ${round(wake.wakeLatency.p99Ms / 1000, 2)} s (${wake.wakeLatency.count} sampled)`,
+          value: round(wake.wakeLatency.p99Ms / 1000, 2),
           target: '≤ 10 s',
-          status: status(many.run.wakeLatency.p99Ms <= 10_000),
+          status: status(wake.wakeLatency.p99Ms <= 10_000),
         }
       : notMeasured(wakeGoal, '≤ 10 s', 'no 10 000 open level in this run'),
   );

@@ -20,6 +20,8 @@ it.each([
   ['BENCH_SIZES', '100,1000'],
   ['BENCH_READS_PER_SECOND', '50'],
   ['BENCH_WEEK_SAMPLE', '0'],
+  ['BENCH_PACED_WEBHOOKS', '100'],
+  ['BENCH_PACED_WEBHOOKS_PER_SECOND', '5'],
 ])('is a custom run with %s set', (name, value) => {
   expect(optionsFromEnv({ [name]: value }).mode).toBe('custom');
 });

@@ -51,6 +51,18 @@ it('measured the webhook, client-overhead and waiting figures against their ceil
   expect(headline.webhooksToDecrypt.decryptsPerSecond).toBeGreaterThan(0);
   expect(headline.webhooksToDecrypt.webhooksPerSecond).toBeGreaterThan(0);
   expect(webhooks.every((level) => level.run.webhooks > 0 && level.run.failures === 0)).toBe(true);
+  // The paced webhooks: sent at the offered rate (not faster), every one's wake read from history.
+  for (const { paced } of webhooks) {
+    expect(paced).not.toBeNull();
+    expect(paced!.failures).toBe(0);
+    expect(paced!.offeredPerSecond).toBe(quickOptions().pacedWebhooksPerSecond);
+    expect(paced!.elapsedMs).toBeGreaterThanOrEqual(
+      ((paced!.webhooks - 1) * 1000) / quickOptions().pacedWebhooksPerSecond,
+    );
+    expect(paced!.wakeSample).toBe(paced!.webhooks);
+  }
+  expect(results.growth.map((row) => row.figure)).toContain('webhook wake p99, paced');
+  expect(readFileSync(path.join(outDir, 'RESULTS.md'), 'utf8')).toContain('offered /s');
   expect(headline.clientToSdk.fetchRatio).toBeGreaterThan(0);
   expect(headline.clientToSdk.createRatio).toBeGreaterThan(0);
   expect(waiting.map((level) => level.openPayouts)).toEqual(quickOptions().waitingSizes);
