@@ -130,7 +130,7 @@ export function quickOptions(): BenchOptions {
   };
 }
 
-/** The default run: 66 minutes on 2 cores on 2026-11-30, most of it filling the 10 000-open level. */
+/** The default run: 32 minutes on 2 cores on 2026-11-30 20:28, half of it filling the 10 000-open level. */
 export function defaultOptions(): BenchOptions {
   return {
     ...quickOptions(),

@@ -86,6 +86,23 @@ async function eventsOf(handle: WorkflowHandle) {
 const count = (events: Awaited<ReturnType<typeof eventsOf>>, type: string) =>
   events.filter((event) => event[type as keyof typeof event]).length;
 
+/** The payout's quiet wait is under way: its watch has made its first attempt. */
+const quietWaitStarted = (calls: Calls) =>
+  eventually(
+    async () => calls.watchAttempts,
+    (attempts) => attempts > 0,
+    { what: 'the quiet wait to start' },
+  );
+
+/** What the ingress signals for a verified webhook about the stub session. */
+const webhook = (handle: WorkflowHandle) =>
+  handle.signal(payoutEventSignal, {
+    eventId: `wh-${STUB_SESSION_ID}-${Math.random().toString(36).slice(2)}`,
+    sessionId: STUB_SESSION_ID,
+    source: 'webhook',
+    receivedAt: new Date().toISOString(),
+  });
+
 /** How many times the history schedules `activityType`. */
 const scheduled = (events: Awaited<ReturnType<typeof eventsOf>>, activityType: string) =>
   events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === activityType)
@@ -171,18 +188,9 @@ describe('PayoutWorkflow: quiet waiting for the payee (budgeted-quiet-waiting)',
     const { activities, calls } = activitiesReading(() => current);
     await server.withWorker(activities, async (taskQueue) => {
       const handle = await server.start(taskQueue, testOrder({ verified: false }));
-      await eventually(
-        async () => count(await eventsOf(handle), 'activityTaskScheduledEventAttributes'),
-        () => calls.watchAttempts > 0,
-        { what: 'the quiet wait to start' },
-      );
+      await quietWaitStarted(calls);
       current = settled;
-      await handle.signal(payoutEventSignal, {
-        eventId: `wh-${STUB_SESSION_ID}`,
-        sessionId: STUB_SESSION_ID,
-        source: 'webhook',
-        receivedAt: new Date().toISOString(),
-      });
+      await webhook(handle);
       const result = (await handle.result()) as PayoutResult;
       expect(result).toMatchObject({ outcome: 'SETTLED', outcomeReason: 'completed' });
       expect(result.timeline.map((entry) => entry.source)).toEqual(['create', 'webhook']);
@@ -199,17 +207,8 @@ describe('PayoutWorkflow: quiet waiting for the payee (budgeted-quiet-waiting)',
     const { activities, calls } = activitiesReading(() => current);
     await server.withWorker(activities, async (taskQueue) => {
       const handle = await server.start(taskQueue, testOrder({ verified: false }));
-      await eventually(
-        async () => calls.watchAttempts,
-        (attempts) => attempts > 0,
-        { what: 'the quiet wait to start' },
-      );
-      await handle.signal(payoutEventSignal, {
-        eventId: `wh-${STUB_SESSION_ID}`,
-        sessionId: STUB_SESSION_ID,
-        source: 'webhook',
-        receivedAt: new Date().toISOString(),
-      });
+      await quietWaitStarted(calls);
+      await webhook(handle);
       await eventually(
         async () => calls.fetches,
         (fetches) => fetches === 1,
@@ -245,19 +244,10 @@ describe('PayoutWorkflow: quiet waiting for the payee (budgeted-quiet-waiting)',
     };
     await server.withWorker(activities, async (taskQueue) => {
       const handle = await server.start(taskQueue, testOrder({ verified: false }));
-      await eventually(
-        async () => calls.watchAttempts,
-        (attempts) => attempts > 0,
-        { what: 'the quiet wait to start' },
-      );
+      await quietWaitStarted(calls);
       current = processing;
       watchAttemptsAtWebhook = calls.watchAttempts;
-      await handle.signal(payoutEventSignal, {
-        eventId: `wh-${STUB_SESSION_ID}`,
-        sessionId: STUB_SESSION_ID,
-        source: 'webhook',
-        receivedAt: new Date().toISOString(),
-      });
+      await webhook(handle);
       const result = (await handle.result()) as PayoutResult;
       expect(result).toMatchObject({ outcome: 'SETTLED', outcomeReason: 'completed' });
       expect(result.timeline.map((entry) => entry.source)).toEqual(['create', 'webhook', 'poll']);
