@@ -8,3 +8,6 @@
 export function workerProcessEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   return { MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX ?? '2' };
 }
+
+/** The variables `workerProcessEnv` sets: read by the C library, not by our config. */
+export const WORKER_PROCESS_ENV_KEYS = Object.keys(workerProcessEnv({}));

@@ -12,6 +12,7 @@ import { TEST_CODEC_KEYS_FILE } from '../support/codec';
 import { PAYOUT_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
 import { SANDBOX_ENV_KEYS, sandboxConfigFromEnv } from '../../sandbox/config';
 import { workerEnvSchema } from '../../workers/worker-config';
+import { WORKER_PROCESS_ENV_KEYS, workerProcessEnv } from '../../workers/process-env';
 
 /**
  * docker-compose.yml cannot be run here (no Docker engine), so it is checked statically: well-formed, every
@@ -172,6 +173,7 @@ describe('docker-compose.yml', () => {
         ...FINTECTURE_ENV_KEYS,
         ...Object.keys(workerEnvSchema.shape),
         ...CODEC_ENV_KEYS,
+        ...WORKER_PROCESS_ENV_KEYS,
       ],
     ],
     ['codec-server', CODEC_SERVER_ENV_KEYS],
@@ -189,6 +191,8 @@ describe('docker-compose.yml', () => {
     expect(loadTemporalConfig(worker).address).toBe('temporal:7233');
     expect(loadFintectureConfig(worker).appId).toBe(OPERATOR_VARS.FINTECTURE_APP_ID);
     expect(workerEnvSchema.parse(worker).WORKFLOW_BUNDLE_PATH).toBe('/app/dist/workflow-bundle.js');
+    // The worker's process environment is the one `npm start` gives it (workers/process-env.ts).
+    expect(worker).toMatchObject(workerProcessEnv({}));
     expect(loadPayloadKeys(worker)?.keys.size).toBeGreaterThan(0);
     const codecServer = environmentOf('codec-server');
     expect(codecServerEnv.parse(codecServer).CODEC_SERVER_PORT).toBe(8888);
