@@ -67,8 +67,7 @@ export async function waitWatching(payout: PayoutState, watchEndsWithItsWait = f
   );
   if (payout.rescheduled) {
     // A cancel's confirming read failed: read again soon, on a fresh schedule.
-    watch.cancel();
-    payout.watch = null;
+    payout.endWatch();
   }
   if (watch.done) {
     payout.watch = null;
