@@ -6,7 +6,9 @@
  *   (b) the PostgreSQL cluster (4 history shards, 4 service processes) + 1 worker;
  *   (c) the same cluster + 2 workers: what the second worker adds.
  * Each with the sandbox (no step delays), one ingress, the test codec keys. Writes bench/results/cluster.json
- * and CLUSTER.md. Everything lives under .data/bench-cluster/<timestamp>/, removed afterwards unless
+ * and CLUSTER.md. With BENCH_CLUSTER_WAITING_SIZES (e.g. 100,1000,10000) it runs instead the waiting and
+ * webhook-wake series of `npm run bench` on the cluster + 1 worker (bench/cluster/waiting.ts) and writes
+ * cluster-waiting.json and CLUSTER-WAITING.md. Everything lives under .data/bench-cluster/<timestamp>/, removed afterwards unless
  * BENCH_KEEP_DATA=1 (a failed run keeps it for its logs).
  */
 import { execFileSync } from 'node:child_process';
@@ -14,7 +16,8 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runE2e, type PayoutRunResult } from './benchmarks/e2e';
-import { startClusterStack } from './cluster/stack';
+import { startClusterStack, type ClusterStack } from './cluster/stack';
+import { runClusterWaiting, writeClusterWaitingReport, type ClusterWaitingResults } from './cluster/waiting';
 import {
   groupCpu,
   ratiosOf,
@@ -27,7 +30,7 @@ import {
 } from './cluster/report';
 import { Deadline, withDeadline } from './lib/deadline';
 import { machineInfo, machineLine } from './lib/machine';
-import { benchReadsPerSecond } from './lib/options';
+import { benchReadsPerSecond, optionsFromEnv, type BenchOptions } from './lib/options';
 import { phaseMs, runLine } from './lib/phase';
 import { startStack, type Stack } from './lib/stack';
 import { postgresBinDir } from '../scripts/cluster/postgres';
@@ -53,6 +56,11 @@ const options = {
   keepData: env.BENCH_KEEP_DATA === '1',
   // Every payout worker's FINTECTURE_MAX_READS_PER_SECOND: high, so the figures do not measure the budget.
   readsPerSecond: benchReadsPerSecond(env),
+  // Set: the waiting series on the cluster instead of the end-to-end comparison (bench/cluster/waiting.ts).
+  waitingSizes: (env.BENCH_CLUSTER_WAITING_SIZES ?? '')
+    .split(',')
+    .map((item) => Number(item.trim()))
+    .filter((n) => Number.isInteger(n) && n > 0),
   outDir: path.resolve(env.BENCH_OUT_DIR ?? path.join(PROJECT_ROOT, 'bench', 'results')),
   // Under the project: PostgreSQL runs as the `postgres` user and must traverse the path to its data folder.
   runDir: path.join(PROJECT_ROOT, '.data', 'bench-cluster', new Date().toISOString().replace(/[:.]/g, '-')),
@@ -169,48 +177,8 @@ async function measureStack(
   return { id, label, temporalAddress: stack.temporalAddress, ...meta, warmup, levels };
 }
 
-async function main(whole: Deadline): Promise<ClusterBenchResults> {
-  const startedAt = new Date();
-  const t0 = performance.now();
-  const tools = path.join(PROJECT_ROOT, '.tools', 'bin');
-  for (const binary of ['temporal', 'temporal-server', 'temporal-sql-tool']) {
-    if (!existsSync(path.join(tools, binary))) {
-      throw new Error(
-        `${path.join(tools, binary)} is missing: run \`npm run setup\` and \`bash scripts/install-temporal-server.sh\``,
-      );
-    }
-  }
-  const machine = {
-    ...machineInfo(),
-    temporalServer: pinnedServerVersion(),
-    postgres: execFileSync(path.join(postgresBinDir(), 'postgres'), ['--version'], {
-      encoding: 'utf8',
-    }).trim(),
-  };
-  log(
-    `bench:cluster on ${machineLine(machine)}; ${machine.postgres}; Temporal server ${machine.temporalServer}`,
-  );
-  log(
-    `${options.payouts} payouts per level at ${options.concurrency.join(', ')} in flight ` +
-      `(warm-up ${options.warmupPayouts}); data in ${options.runDir}`,
-  );
-  mkdirSync(options.runDir, { recursive: true });
-  const stacks: ClusterStackResult[] = [];
-
-  // (a) The dev server, started exactly as `npm run bench` starts it.
-  let spawnedAt = performance.now();
-  check(whole);
-  const dev = await track(
-    'the dev-server stack',
-    startStack({ runDir: path.join(options.runDir, 'dev'), readsPerSecond: options.readsPerSecond, log }),
-    whole,
-  );
-  stacks.push(await measureStack(dev, 'dev', 1, spawnedAt, whole));
-  await release('the dev-server stack');
-
-  // (b) The cluster + 1 worker.
-  check(whole);
-  spawnedAt = performance.now();
+/** Starts PostgreSQL, the Temporal cluster and the payout services on it (1 worker), tracked for the stop. */
+async function startClusterWithServices(whole: Deadline): Promise<ClusterStack> {
   const cluster = await TemporalCluster.open({
     dir: path.join(options.runDir, 'cluster', 'temporal'),
     frontendPort: await freePort(),
@@ -236,7 +204,7 @@ async function main(whole: Deadline): Promise<ClusterBenchResults> {
   clusterStep = cluster.start();
   await whole.race(clusterStep);
   check(whole);
-  const onCluster = await track(
+  return track(
     'the payout services on the cluster',
     startClusterStack(cluster, {
       runDir: path.join(options.runDir, 'cluster', 'services'),
@@ -245,6 +213,104 @@ async function main(whole: Deadline): Promise<ClusterBenchResults> {
     }),
     whole,
   );
+}
+
+/** The binaries the run needs, the machine line, the run folder. */
+function prepare(): ClusterBenchResults['machine'] {
+  const tools = path.join(PROJECT_ROOT, '.tools', 'bin');
+  for (const binary of ['temporal', 'temporal-server', 'temporal-sql-tool']) {
+    if (!existsSync(path.join(tools, binary))) {
+      throw new Error(
+        `${path.join(tools, binary)} is missing: run \`npm run setup\` and \`bash scripts/install-temporal-server.sh\``,
+      );
+    }
+  }
+  const machine = {
+    ...machineInfo(),
+    temporalServer: pinnedServerVersion(),
+    postgres: execFileSync(path.join(postgresBinDir(), 'postgres'), ['--version'], {
+      encoding: 'utf8',
+    }).trim(),
+  };
+  log(
+    `bench:cluster on ${machineLine(machine)}; ${machine.postgres}; Temporal server ${machine.temporalServer}`,
+  );
+  mkdirSync(options.runDir, { recursive: true });
+  return machine;
+}
+
+/** BENCH_CLUSTER_WAITING_SIZES set: the waiting series of `npm run bench` on the cluster + 1 worker only. */
+async function mainWaiting(whole: Deadline): Promise<ClusterWaitingResults> {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const machine = prepare();
+  const series = waitingOptions();
+  log(
+    `waiting series at ${series.waitingSizes.join(', ')} open on the cluster + 1 worker; data in ${options.runDir}`,
+  );
+  const onCluster = await startClusterWithServices(whole);
+  const measured = await runClusterWaiting(onCluster, series, `bw${Date.now().toString(36)}`);
+  await stopEverything();
+  return {
+    schemaVersion: 1,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    wallSeconds: Math.round((performance.now() - t0) / 1000),
+    machine,
+    options: {
+      waitingSizes: series.waitingSizes,
+      historyShards: HISTORY_SHARDS,
+      workers: 1,
+      webhooksMax: series.webhooksMax,
+      pacedWebhooks: series.pacedWebhooks,
+      pacedWebhooksPerSecond: series.pacedWebhooksPerSecond,
+      windowSeconds: series.windowMs / 1000,
+      readsPerSecond: options.readsPerSecond,
+    },
+    ...measured,
+  };
+}
+
+/**
+ * The waiting series' options: `npm run bench`'s defaults and BENCH_* knobs (BENCH_WEBHOOKS_MAX,
+ * BENCH_PACED_WEBHOOKS, BENCH_WINDOW_SECONDS…), the sizes from BENCH_CLUSTER_WAITING_SIZES, no profile.
+ */
+function waitingOptions(): BenchOptions {
+  const series = optionsFromEnv({ ...env, BENCH_SIZES: options.waitingSizes.join(',') });
+  return {
+    ...series,
+    runDir: options.runDir,
+    readsPerSecond: options.readsPerSecond,
+    profilePayouts: 0,
+    log,
+  };
+}
+
+async function main(whole: Deadline): Promise<ClusterBenchResults> {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const machine = prepare();
+  log(
+    `${options.payouts} payouts per level at ${options.concurrency.join(', ')} in flight ` +
+      `(warm-up ${options.warmupPayouts}); data in ${options.runDir}`,
+  );
+  const stacks: ClusterStackResult[] = [];
+
+  // (a) The dev server, started exactly as `npm run bench` starts it.
+  let spawnedAt = performance.now();
+  check(whole);
+  const dev = await track(
+    'the dev-server stack',
+    startStack({ runDir: path.join(options.runDir, 'dev'), readsPerSecond: options.readsPerSecond, log }),
+    whole,
+  );
+  stacks.push(await measureStack(dev, 'dev', 1, spawnedAt, whole));
+  await release('the dev-server stack');
+
+  // (b) The cluster + 1 worker.
+  check(whole);
+  spawnedAt = performance.now();
+  const onCluster = await startClusterWithServices(whole);
   stacks.push(await measureStack(onCluster, 'cluster-1w', 1, spawnedAt, whole));
 
   // (c) The same cluster + a second worker.
@@ -287,17 +353,27 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 const whole = new Deadline('the whole cluster bench', options.timeLimitMs);
-main(whole).then(
-  (results) => {
+const run: Promise<() => string> =
+  options.waitingSizes.length > 0
+    ? mainWaiting(whole).then((results) => {
+        const written = writeClusterWaitingReport(results, options.outDir);
+        log(`acted on at 10 000 open ÷ at 100 open: ${results.actedOnRatio}`);
+        return () => `results: ${written.json}, ${written.markdown} (${results.wallSeconds} s)`;
+      })
+    : main(whole).then((results) => {
+        const written = writeClusterReport(results, options.outDir);
+        for (const row of results.ratios) {
+          log(
+            `${row.concurrency} in flight: cluster/dev ${row.clusterOverDev}, ` +
+              `2 workers/1 worker ${row.twoWorkersOverOne}, cluster 2 workers/dev ${row.cluster2wOverDev}`,
+          );
+        }
+        return () => `results: ${written.json}, ${written.markdown} (${results.wallSeconds} s)`;
+      });
+run.then(
+  (summary) => {
     whole.dispose();
-    const written = writeClusterReport(results, options.outDir);
-    for (const row of results.ratios) {
-      log(
-        `${row.concurrency} in flight: cluster/dev ${row.clusterOverDev}, ` +
-          `2 workers/1 worker ${row.twoWorkersOverOne}, cluster 2 workers/dev ${row.cluster2wOverDev}`,
-      );
-    }
-    log(`results: ${written.json}, ${written.markdown} (${results.wallSeconds} s)`);
+    log(summary());
     if (!options.keepData) rmSync(options.runDir, { recursive: true, force: true });
     process.exit(0);
   },

@@ -54,7 +54,7 @@ export interface BenchOptions {
   workerMaxCachedWorkflows: number;
   /**
    * Diagnostic: dynamic-config values for the dev server (`--dynamic-config-value`), such as
-   * `history.cacheMaxSize=20000`; empty: the server's defaults.
+   * `history.hostLevelCacheMaxSize=200000`; empty: the server's defaults.
    */
   serverDynamicConfig: string[];
   /**
@@ -203,7 +203,7 @@ function dynamicConfigValues(raw: string | undefined): string[] | undefined {
   for (const value of values) {
     if (!/^[A-Za-z][\w.]*=\S+$/.test(value)) {
       throw new Error(
-        `BENCH_SERVER_DYNAMIC_CONFIG: "${value}" is not key=value (e.g. history.cacheMaxSize=20000)`,
+        `BENCH_SERVER_DYNAMIC_CONFIG: "${value}" is not key=value (e.g. history.hostLevelCacheMaxSize=200000)`,
       );
     }
   }
