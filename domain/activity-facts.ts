@@ -45,6 +45,13 @@ export interface KnownSessionState {
   unrecognised: UnrecognisedStates | null;
 }
 
+/**
+ * The quiet wait's activity type (its retries are the reads): the payout service finds it among the pending
+ * activities to show the reads that left no history (client/payouts/watch-progress.ts). Type-checked against
+ * the activities in workflows/activity-stubs.ts.
+ */
+export const WATCH_SESSION_ACTIVITY = 'watchSession';
+
 /** `watchSession`'s request: which session, what is known of it, the reads' schedule (`watchReadDelaysSeconds`). */
 export interface SessionWatchRequest {
   sessionId: string;

@@ -9,6 +9,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { PayoutActivities } from '../activities';
+import type { WATCH_SESSION_ACTIVITY } from '../domain/activity-facts';
 import { fintectureReadsQueue, fintectureWritesQueue } from '../domain/identifiers';
 import { DEFAULT_NOTIFY_RETRY, type PayoutSettings } from '../domain/payout-settings';
 
@@ -83,7 +84,7 @@ export type FintectureCalls = Pick<
   | 'cancelPayout'
   | 'fetchPayout'
   | 'identifySession'
-  | 'watchSession'
+  | typeof WATCH_SESSION_ACTIVITY
 >;
 
 /**

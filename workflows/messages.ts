@@ -41,6 +41,14 @@ export interface TimelineEntry {
   transferReason?: string | null;
 }
 
+/** A quiet wait's watch as the Temporal server reports it: its reads that showed nothing new, and the next. */
+export interface WatchProgress {
+  reads: number;
+  lastReadAt: string | null;
+  /** Null while a read is queued behind the read budget or under way. */
+  nextReadAt: string | null;
+}
+
 /** What the `status` query answers: the payout as the workflow sees it. No personal data. */
 export interface PayoutStatusView {
   orderId: string;
@@ -58,8 +66,15 @@ export interface PayoutStatusView {
   /** Why the outcome is what it is, for operators (`link_expired`, `poll_schedule_exhausted`, …). */
   outcomeReason: string | null;
   timeline: TimelineEntry[];
+  /** Reads the workflow applied (looks, and watch reads that showed something new). */
   polls: number;
+  /** The next read: the workflow's poll timer, or (filled by the payout service) its watch's next read. */
   nextPollAt: string | null;
+  /**
+   * Never set by the workflow: the payout service fills it from the pending `watchSession` activity of a
+   * quiet wait (client/payouts/watch-progress.ts), whose unchanged reads leave no trace in the history.
+   */
+  watch?: WatchProgress | null;
   /**
    * What the latest read showed that the status model does not rank (a new or unexpected status), verbatim.
    * It moves nothing; a payout still showing it at its deadline ends NEEDS_REVIEW naming it.

@@ -20,6 +20,13 @@ export function formatPayout(view: PayoutStatusView): string {
     `  execution     ${dash(view.executionDate)}`,
     `  connect URL   ${dash(view.connectUrl)}`,
     `  polls         ${view.polls}${view.nextPollAt ? `, next at ${view.nextPollAt}` : ''}`,
+    ...(view.watch
+      ? [
+          `  quiet watch   ${view.watch.reads} reads showed nothing new` +
+            (view.watch.lastReadAt ? `, last at ${view.watch.lastReadAt}` : '') +
+            (view.watch.nextReadAt ? `, next at ${view.watch.nextReadAt}` : ''),
+        ]
+      : []),
     `  timeline`,
   ];
   if (view.timeline.length === 0) lines.push('    (nothing yet)');

@@ -80,8 +80,15 @@ const StatusAnswer = z
     ),
     endToEndId: nullable(z.string()),
     executionDate: nullable(z.string()).describe('`YYYY-MM-DD`'),
-    polls: z.number().int(),
-    nextPollAt: nullable(z.string()).describe('ISO 8601'),
+    polls: z.number().int().describe("reads the workflow applied (a quiet wait's unchanged reads: `watch`)"),
+    nextPollAt: nullable(z.string()).describe('ISO 8601: the next read, poll timer or watch'),
+    watch: nullable(
+      z.object({
+        reads: z.number().int().describe('reads of the running watch that showed nothing new'),
+        lastReadAt: nullable(z.string()).describe('ISO 8601'),
+        nextReadAt: nullable(z.string()).describe('ISO 8601; null while a read is queued or under way'),
+      }),
+    ).describe('a quiet wait (scenario 1 before the payee acts, or a stalled transfer): its watch'),
     unrecognised: nullable(
       z.object({ sessionStatus: nullable(z.string()), transferState: nullable(z.string()) }),
     ).describe('a status the status model cannot rank, verbatim; it never moves the payout'),

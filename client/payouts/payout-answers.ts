@@ -33,6 +33,8 @@ export function statusAnswer(view: PayoutStatusView) {
     executionDate: view.executionDate,
     polls: view.polls,
     nextPollAt: view.nextPollAt,
+    // A quiet wait's watch (its unchanged reads are in no history): reads so far, the last, the next.
+    watch: view.watch ?? null,
     // A status or transfer state the status model cannot rank, verbatim (never moves the payout).
     unrecognised: view.unrecognised ?? null,
     // create_ambiguous: every candidate; duplicate_payout: the duplicates (ours is `sessionId`).

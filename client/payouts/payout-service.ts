@@ -37,6 +37,7 @@ import {
   SEARCH_VALUE_PATTERN,
 } from '../../domain/search-attributes';
 import { isTemporalUnavailable, TemporalUnavailableError } from './temporal-errors';
+import { watchProgressOf, withWatch } from './watch-progress';
 import {
   compareWithFingerprint,
   fingerprintKeyring,
@@ -203,7 +204,8 @@ export function createPayoutService(options: PayoutServiceOptions): PayoutServic
   ): Promise<PayoutStatusView> {
     const status = description.status.name;
     if (status === 'RUNNING') {
-      return temporalCall('query', callTimeoutMs, () => handle.query(statusQuery));
+      const view = await temporalCall('query', callTimeoutMs, () => handle.query(statusQuery));
+      return withWatch(view, watchProgressOf(description));
     }
     if (status === 'COMPLETED') {
       // The result is the workflow's final view.

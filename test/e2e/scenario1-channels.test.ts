@@ -156,6 +156,53 @@ describe('scenario 1 through the payee page in headless Chromium', () => {
   }, 90_000);
 });
 
+interface WatchedStatus extends Status {
+  nextPollAt: string | null;
+  watch: { reads: number; lastReadAt: string | null; nextReadAt: string | null } | null;
+}
+
+describe('a quiet wait in the status answer', () => {
+  it("shows the watch's reads, which the history does not hold, and its next read; none once settled", async () => {
+    // The watch reads every second while the payee has not acted: a few reads within the test.
+    const settings: PayoutSettings = { ...FAST_SETTINGS, pollDelaysSeconds: [1], quietPollSeconds: 1 };
+    await withStack({ webhooks: true, redirect: false, settings }, async (stack, ingress) => {
+      const orderId = uniqueId('order');
+      const created = await postJson(`${ingress.baseUrl}/payouts`, {
+        orderId,
+        amount: '26.99',
+        currency: 'EUR',
+        communication: 'MyShop REFUND from Order 123',
+        payee: { name: 'John Doe' },
+      });
+      expect(created.status).toBe(201);
+      const status = () =>
+        http(`${ingress.baseUrl}/payouts/${orderId}`).then((answer) => answer.json as WatchedStatus);
+      const waiting = await eventually(
+        status,
+        (answer) => (answer.watch?.reads ?? 0) >= 3 && answer.watch?.nextReadAt !== null,
+        { what: 'the watch to read three times', timeoutMs: 30_000, intervalMs: 200 },
+      );
+      const fetched = (await stack.sandbox.control<{ route: string }[]>('GET', '/requests')).filter(
+        (request) => request.route === 'fetch',
+      ).length;
+      // Every read counted happened at Fintecture: the workflow's own looks plus the watch's.
+      expect(fetched).toBeGreaterThanOrEqual(waiting.polls + waiting.watch!.reads);
+      expect(waiting.nextPollAt).toBe(waiting.watch!.nextReadAt);
+      expect(Date.parse(waiting.watch!.nextReadAt!)).toBeGreaterThan(Date.parse(waiting.watch!.lastReadAt!));
+      // The unchanged reads left nothing in the timeline.
+      expect(waiting.timeline.map((entry) => entry.source)).toEqual(['create']);
+
+      await payeeFillsThePage((created.json as { connectUrl: string }).connectUrl, shopUrl);
+      const settled = await eventually(status, (answer) => answer.outcome !== null, {
+        what: 'the payout to finish',
+        timeoutMs: 45_000,
+        intervalMs: 200,
+      });
+      expect(settled).toMatchObject({ outcome: 'SETTLED', watch: null, nextPollAt: null });
+    });
+  }, 90_000);
+});
+
 describe('the same order from the order API and the CLI at once', () => {
   it('makes one workflow and one Fintecture payout', async () => {
     await withStack({ webhooks: true, redirect: true, settings: FAST_SETTINGS }, async (stack, ingress) => {
