@@ -249,7 +249,7 @@ async function mainWaiting(whole: Deadline): Promise<ClusterWaitingResults> {
     `waiting series at ${series.waitingSizes.join(', ')} open on the cluster + 1 worker; data in ${options.runDir}`,
   );
   const onCluster = await startClusterWithServices(whole);
-  const measured = await runClusterWaiting(onCluster, series, `bw${Date.now().toString(36)}`);
+  const measured = await whole.race(runClusterWaiting(onCluster, series, `bw${Date.now().toString(36)}`));
   await stopEverything();
   return {
     schemaVersion: 1,

@@ -41,8 +41,9 @@ export interface TimelineEntry {
   transferReason?: string | null;
 }
 
-/** A quiet wait's watch as the Temporal server reports it: its reads that showed nothing new, and the next. */
+/** A quiet wait's watch as the Temporal server reports it: its reads so far, and the next. */
 export interface WatchProgress {
+  /** Reads of the running watch (its attempts after the first): none showed anything new; a failed one counts. */
   reads: number;
   lastReadAt: string | null;
   /** Null while a read is queued behind the read budget or under way. */

@@ -22,7 +22,7 @@ export function formatPayout(view: PayoutStatusView): string {
     `  polls         ${view.polls}${view.nextPollAt ? `, next at ${view.nextPollAt}` : ''}`,
     ...(view.watch
       ? [
-          `  quiet watch   ${view.watch.reads} reads showed nothing new` +
+          `  quiet watch   ${view.watch.reads} reads, nothing new` +
             (view.watch.lastReadAt ? `, last at ${view.watch.lastReadAt}` : '') +
             (view.watch.nextReadAt ? `, next at ${view.watch.nextReadAt}` : ''),
         ]

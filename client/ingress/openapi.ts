@@ -84,7 +84,10 @@ const StatusAnswer = z
     nextPollAt: nullable(z.string()).describe('ISO 8601: the next read, poll timer or watch'),
     watch: nullable(
       z.object({
-        reads: z.number().int().describe('reads of the running watch that showed nothing new'),
+        reads: z
+          .number()
+          .int()
+          .describe('reads of the running watch so far: none showed anything new (a failed read counts)'),
         lastReadAt: nullable(z.string()).describe('ISO 8601'),
         nextReadAt: nullable(z.string()).describe('ISO 8601; null while a read is queued or under way'),
       }),

@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../scripts/temporal-dev-server';
+import { freePortIn, STABLE_PORT_BANDS } from '../../scripts/temporal-dev-server';
 import { uniqueId } from '../support/temporal';
 
 /**
@@ -73,15 +73,23 @@ interface RunningStart {
  * process group so SIGINT reaches every process as Ctrl-C in a terminal does. Resolves once it is running.
  */
 async function startIn(clone: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<RunningStart> {
-  const ports = {
-    INGRESS_PORT: await freePort(),
-    SANDBOX_PORT: await freePort(),
-    TEMPORAL_DEV_PORT: await freePort(),
-    TEMPORAL_UI_PORT: await freePort(),
-    CODEC_SERVER_PORT: await freePort(),
-    WORKER_METRICS_PORT: await freePort(),
+  // Bound only after the CLI install and the bundling: below the ephemeral range, where no outgoing
+  // connection of a parallel test can take them meanwhile (an ephemeral one once did: EADDRINUSE).
+  const taken = new Set<number>();
+  const port = async () => {
+    let chosen = await freePortIn(STABLE_PORT_BANDS.launcher);
+    while (taken.has(chosen)) chosen = await freePortIn(STABLE_PORT_BANDS.launcher);
+    taken.add(chosen);
+    return chosen;
   };
-  expect(new Set(Object.values(ports)).size).toBe(6);
+  const ports = {
+    INGRESS_PORT: await port(),
+    SANDBOX_PORT: await port(),
+    TEMPORAL_DEV_PORT: await port(),
+    TEMPORAL_UI_PORT: await port(),
+    CODEC_SERVER_PORT: await port(),
+    WORKER_METRICS_PORT: await port(),
+  };
   const env: NodeJS.ProcessEnv = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !FOREIGN_ENV.test(key)),
   );
