@@ -1,10 +1,10 @@
 import { runDecryptCeiling } from '../benchmarks/decrypt-ceiling';
 import { runWaitingSeries } from '../benchmarks/waiting-series';
-import { growthRow } from '../lib/growth';
 import { machineLine, type MachineInfo } from '../lib/machine';
 import { ms, num, table } from '../lib/markdown';
 import { type BenchOptions } from '../lib/options';
 import { writeResultFiles } from '../lib/report';
+import { growthRows } from '../lib/summary';
 import { type GrowthRow, type WaitingLevel, type WebhookLevel } from '../lib/results';
 import { type Stack } from '../lib/stack';
 import { ratio } from '../lib/stats';
@@ -79,8 +79,6 @@ export async function runClusterWaiting(
     tag,
     decryptsPerSecond: decrypt.rawDecrypt.opsPerSecond,
   });
-  const byOpen = <T extends { openPayouts: number }>(levels: T[], pick: (level: T) => number) =>
-    levels.map((level) => ({ size: level.openPayouts, value: pick(level) }));
   const at = (open: number) => webhooks.find((level) => level.openPayouts === open);
   return {
     decryptsPerSecond: decrypt.rawDecrypt.opsPerSecond,
@@ -90,41 +88,8 @@ export async function runClusterWaiting(
       openPayouts: level.openPayouts,
       cores: coresByGroup(level.run.cost.usage),
     })),
-    growth: [
-      growthRow(
-        'scenario-1 creations/s',
-        '1/s',
-        byOpen(waiting, (l) => l.creation.perSecond),
-      ),
-      growthRow(
-        'worker RSS',
-        'MB',
-        byOpen(waiting, (l) => l.window.workerRssMb),
-      ),
-      growthRow(
-        'webhooks acknowledged/s',
-        '1/s',
-        byOpen(webhooks, (l) => l.run.perSecond),
-      ),
-      growthRow(
-        'webhooks acted on/s',
-        '1/s',
-        byOpen(webhooks, (l) => l.run.wokenPerSecond),
-      ),
-      growthRow(
-        'webhook wake p99 (burst)',
-        'ms',
-        byOpen(webhooks, (l) => l.run.wakeLatency.p99Ms),
-      ),
-      growthRow(
-        'webhook wake p99, paced',
-        'ms',
-        byOpen(
-          webhooks.filter((l) => l.paced && l.paced.wakeLatency.count > 0),
-          (l) => l.paced!.wakeLatency.p99Ms,
-        ),
-      ),
-    ],
+    // The rows of `npm run bench` that this series has (the e2e rows and the dev server's are empty here).
+    growth: growthRows([], waiting, webhooks).filter((row) => row.values.some((point) => point.value > 0)),
     actedOnRatio: ratio(
       at(GOAL_OPEN)?.run.wokenPerSecond ?? Number.NaN,
       at(BASE_OPEN)?.run.wokenPerSecond ?? Number.NaN,

@@ -97,15 +97,18 @@ async function payeeFillsThePage(connectUrl: string, landsOn: string) {
   }
 }
 
+/** A scenario-1 order (no beneficiary: the payee gets a link). */
+const scenario1Order = (orderId: string) => ({
+  orderId,
+  amount: '26.99',
+  currency: 'EUR',
+  communication: 'MyShop REFUND from Order 123',
+  payee: { name: 'John Doe', email: 'john@doe.example' },
+});
+
 async function runScenario1(ingress: TestIngress, landsOn: string): Promise<Status> {
   const orderId = uniqueId('order');
-  const created = await postJson(`${ingress.baseUrl}/payouts`, {
-    orderId,
-    amount: '26.99',
-    currency: 'EUR',
-    communication: 'MyShop REFUND from Order 123',
-    payee: { name: 'John Doe', email: 'john@doe.example' },
-  });
+  const created = await postJson(`${ingress.baseUrl}/payouts`, scenario1Order(orderId));
   expect(created.status).toBe(201);
   await payeeFillsThePage((created.json as { connectUrl: string }).connectUrl, landsOn);
   return eventually(
@@ -167,13 +170,7 @@ describe('a quiet wait in the status answer', () => {
     const settings: PayoutSettings = { ...FAST_SETTINGS, pollDelaysSeconds: [1], quietPollSeconds: 1 };
     await withStack({ webhooks: true, redirect: false, settings }, async (stack, ingress) => {
       const orderId = uniqueId('order');
-      const created = await postJson(`${ingress.baseUrl}/payouts`, {
-        orderId,
-        amount: '26.99',
-        currency: 'EUR',
-        communication: 'MyShop REFUND from Order 123',
-        payee: { name: 'John Doe' },
-      });
+      const created = await postJson(`${ingress.baseUrl}/payouts`, scenario1Order(orderId));
       expect(created.status).toBe(201);
       const status = () =>
         http(`${ingress.baseUrl}/payouts/${orderId}`).then((answer) => answer.json as WatchedStatus);
