@@ -8,8 +8,8 @@
  * Each with the sandbox (no step delays), one ingress, the test codec keys. Writes bench/results/cluster.json
  * and CLUSTER.md. With BENCH_CLUSTER_WAITING_SIZES (e.g. 100,1000,10000) it runs instead the waiting and
  * webhook-wake series of `npm run bench` on the cluster + 1 worker (bench/cluster/waiting.ts) and writes
- * cluster-waiting.json and CLUSTER-WAITING.md. Everything lives under .data/bench-cluster/<timestamp>/, removed afterwards unless
- * BENCH_KEEP_DATA=1 (a failed run keeps it for its logs).
+ * cluster-waiting.json and CLUSTER-WAITING.md. Everything lives under .data/bench-cluster/<timestamp>/,
+ * removed afterwards unless BENCH_KEEP_DATA=1 (a failed run keeps it for its logs).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -56,16 +56,19 @@ const options = {
   keepData: env.BENCH_KEEP_DATA === '1',
   // Every payout worker's FINTECTURE_MAX_READS_PER_SECOND: high, so the figures do not measure the budget.
   readsPerSecond: benchReadsPerSecond(env),
-  // Set: the waiting series on the cluster instead of the end-to-end comparison (bench/cluster/waiting.ts).
-  waitingSizes: (env.BENCH_CLUSTER_WAITING_SIZES ?? '')
-    .split(',')
-    .map((item) => Number(item.trim()))
-    .filter((n) => Number.isInteger(n) && n > 0),
+  // Set: the waiting series on the cluster instead of the end-to-end comparison (bench/cluster/waiting.ts);
+  // its sizes are parsed as `npm run bench` parses BENCH_SIZES.
+  waitingSizes: env.BENCH_CLUSTER_WAITING_SIZES?.trim() ?? '',
   outDir: path.resolve(env.BENCH_OUT_DIR ?? path.join(PROJECT_ROOT, 'bench', 'results')),
   // Under the project: PostgreSQL runs as the `postgres` user and must traverse the path to its data folder.
   runDir: path.join(PROJECT_ROOT, '.data', 'bench-cluster', new Date().toISOString().replace(/[:.]/g, '-')),
 };
 if (options.concurrency.length === 0) options.concurrency = [16, 64];
+if (options.waitingSizes && !/^[1-9]\d*(\s*,\s*[1-9]\d*)*$/.test(options.waitingSizes)) {
+  throw new Error(
+    `BENCH_CLUSTER_WAITING_SIZES: "${options.waitingSizes}" is not a list of open-payout counts (e.g. 100,1000,10000)`,
+  );
+}
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -239,6 +242,17 @@ function prepare(): ClusterBenchResults['machine'] {
   return machine;
 }
 
+/** What every results file of this bench starts with. */
+function resultsHeader(startedAt: Date, t0: number, machine: ClusterBenchResults['machine']) {
+  return {
+    schemaVersion: 1 as const,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    wallSeconds: Math.round((performance.now() - t0) / 1000),
+    machine,
+  };
+}
+
 /** BENCH_CLUSTER_WAITING_SIZES set: the waiting series of `npm run bench` on the cluster + 1 worker only. */
 async function mainWaiting(whole: Deadline): Promise<ClusterWaitingResults> {
   const startedAt = new Date();
@@ -252,11 +266,7 @@ async function mainWaiting(whole: Deadline): Promise<ClusterWaitingResults> {
   const measured = await whole.race(runClusterWaiting(onCluster, series, `bw${Date.now().toString(36)}`));
   await stopEverything();
   return {
-    schemaVersion: 1,
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    wallSeconds: Math.round((performance.now() - t0) / 1000),
-    machine,
+    ...resultsHeader(startedAt, t0, machine),
     options: {
       waitingSizes: series.waitingSizes,
       historyShards: HISTORY_SHARDS,
@@ -276,14 +286,8 @@ async function mainWaiting(whole: Deadline): Promise<ClusterWaitingResults> {
  * BENCH_PACED_WEBHOOKS, BENCH_WINDOW_SECONDS…), the sizes from BENCH_CLUSTER_WAITING_SIZES, no profile.
  */
 function waitingOptions(): BenchOptions {
-  const series = optionsFromEnv({ ...env, BENCH_SIZES: options.waitingSizes.join(',') });
-  return {
-    ...series,
-    runDir: options.runDir,
-    readsPerSecond: options.readsPerSecond,
-    profilePayouts: 0,
-    log,
-  };
+  const series = optionsFromEnv({ ...env, BENCH_SIZES: options.waitingSizes });
+  return { ...series, runDir: options.runDir, readsPerSecond: options.readsPerSecond, log };
 }
 
 async function main(whole: Deadline): Promise<ClusterBenchResults> {
@@ -322,11 +326,7 @@ async function main(whole: Deadline): Promise<ClusterBenchResults> {
   await stopEverything();
 
   return {
-    schemaVersion: 1,
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    wallSeconds: Math.round((performance.now() - t0) / 1000),
-    machine,
+    ...resultsHeader(startedAt, t0, machine),
     options: {
       payouts: options.payouts,
       concurrency: options.concurrency,
@@ -353,27 +353,25 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 const whole = new Deadline('the whole cluster bench', options.timeLimitMs);
-const run: Promise<() => string> =
-  options.waitingSizes.length > 0
-    ? mainWaiting(whole).then((results) => {
-        const written = writeClusterWaitingReport(results, options.outDir);
-        log(`acted on at 10 000 open ÷ at 100 open: ${results.actedOnRatio}`);
-        return () => `results: ${written.json}, ${written.markdown} (${results.wallSeconds} s)`;
-      })
-    : main(whole).then((results) => {
-        const written = writeClusterReport(results, options.outDir);
-        for (const row of results.ratios) {
-          log(
-            `${row.concurrency} in flight: cluster/dev ${row.clusterOverDev}, ` +
-              `2 workers/1 worker ${row.twoWorkersOverOne}, cluster 2 workers/dev ${row.cluster2wOverDev}`,
-          );
-        }
-        return () => `results: ${written.json}, ${written.markdown} (${results.wallSeconds} s)`;
-      });
+/** Runs the mode asked for, writes its report, logs its headline; resolves the files written and the time. */
+const run: Promise<{ json: string; markdown: string; wallSeconds: number }> = options.waitingSizes
+  ? mainWaiting(whole).then((results) => {
+      log(`acted on at 10 000 open ÷ at 100 open: ${results.actedOnRatio}`);
+      return { ...writeClusterWaitingReport(results, options.outDir), wallSeconds: results.wallSeconds };
+    })
+  : main(whole).then((results) => {
+      for (const row of results.ratios) {
+        log(
+          `${row.concurrency} in flight: cluster/dev ${row.clusterOverDev}, ` +
+            `2 workers/1 worker ${row.twoWorkersOverOne}, cluster 2 workers/dev ${row.cluster2wOverDev}`,
+        );
+      }
+      return { ...writeClusterReport(results, options.outDir), wallSeconds: results.wallSeconds };
+    });
 run.then(
-  (summary) => {
+  (written) => {
     whole.dispose();
-    log(summary());
+    log(`results: ${written.json}, ${written.markdown} (${written.wallSeconds} s)`);
     if (!options.keepData) rmSync(options.runDir, { recursive: true, force: true });
     process.exit(0);
   },

@@ -1,6 +1,6 @@
 import { runDecryptCeiling } from '../benchmarks/decrypt-ceiling';
 import { runWaitingSeries } from '../benchmarks/waiting-series';
-import { machineLine, type MachineInfo } from '../lib/machine';
+import { machineLine } from '../lib/machine';
 import { ms, num, table } from '../lib/markdown';
 import { type BenchOptions } from '../lib/options';
 import { writeResultFiles } from '../lib/report';
@@ -8,7 +8,7 @@ import { growthRows } from '../lib/summary';
 import { type GrowthRow, type WaitingLevel, type WebhookLevel } from '../lib/results';
 import { type Stack } from '../lib/stack';
 import { ratio } from '../lib/stats';
-import { groupOf } from './report';
+import { groupOf, type ClusterBenchResults } from './report';
 
 /**
  * `BENCH_CLUSTER_WAITING_SIZES=100,1000,10000 npm run bench:cluster`: the waiting and webhook-wake series of
@@ -27,7 +27,7 @@ export interface ClusterWaitingResults {
   startedAt: string;
   finishedAt: string;
   wallSeconds: number;
-  machine: MachineInfo & { temporalServer: string; postgres: string };
+  machine: ClusterBenchResults['machine'];
   options: {
     waitingSizes: number[];
     historyShards: number;
@@ -75,6 +75,7 @@ export async function runClusterWaiting(
   });
   const { waiting, webhooks } = await runWaitingSeries(stack, {
     ...options,
+    // The profiled runs restart the worker, which the cluster stack does not offer.
     profilePayouts: 0,
     tag,
     decryptsPerSecond: decrypt.rawDecrypt.opsPerSecond,
