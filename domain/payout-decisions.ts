@@ -127,7 +127,10 @@ export function cancelRefusal(payout: {
   outcome: PayoutOutcome | null;
   sessionStatus: SessionStatus | null;
   transferState: TransferState | null;
+  /** An outcome was reached and is being confirmed (the final duplicate sweep): not named yet. */
+  outcomeHeld?: boolean;
 }): string {
+  if (payout.outcomeHeld) return 'The payout is finishing: its outcome is being confirmed with Fintecture';
   if (payout.outcome) return `The payout is already finished (${payout.outcome})`;
   return `The payout can no longer be cancelled: money is on its way (session ${payout.sessionStatus}, transfer ${
     payout.transferState ?? 'none'

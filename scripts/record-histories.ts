@@ -567,12 +567,46 @@ const BUDGETED: Record<string, Recording> = {
   },
 };
 
-/** WATCH_ENDS_WITH_ITS_WAIT_PATCH (today's code): each path on a worker of its own, side by side. */
+/**
+ * WATCH_ENDS_WITH_ITS_WAIT_PATCH: each path on a worker of its own, side by side. It predates
+ * OUTCOME_AFTER_FINAL_SWEEP_PATCH: kept here as the record of how its file was made.
+ */
 const WATCH_ENDS: Record<string, Recording> = {
   'watch-ends-scenario1-webhook': settlesOnWebhookBesideTheWatch('watch-ends-scenario1-webhook'),
 };
 
-const LANES = { SIDE_BY_SIDE, NOTIFYING, BUDGETED, WATCH_ENDS, ONE_BY_ONE, AT_THE_DEADLINE };
+/** OUTCOME_AFTER_FINAL_SWEEP_PATCH (today's code): each path on a worker of its own, side by side. */
+const FINAL_SWEEP: Record<string, Recording> = {
+  'final-sweep-scenario1-webhook': settlesOnWebhookBesideTheWatch('final-sweep-scenario1-webhook'),
+};
+
+/** OUTCOME_AFTER_FINAL_SWEEP_PATCH (today's code), with a fault: one after the other. */
+const FINAL_SWEEP_WITH_FAULT: Record<string, Recording> = {
+  async 'final-sweep-duplicate-payout'(d) {
+    const name = 'final-sweep-duplicate-payout';
+    // The workflow's POST is held at the sandbox after its search found nothing; meanwhile another create
+    // of the order commits (scenario 2: paying at once, so it cannot be cancelled). The create proved its
+    // session unique, so only the final sweep looks: the transfer completes, and the duplicate it finds
+    // makes the outcome NEEDS_REVIEW before any outcome was shown.
+    await d.fault({ route: 'create', mode: 'delay', delayMs: 5_000 });
+    const { created, handle } = await d.startInBackground(name, {});
+    await d.faultsUsed("the workflow's create to reach the sandbox");
+    await d.createAtFintecture(orderFor(name));
+    await created;
+    return d.closed(name, handle);
+  },
+};
+
+const LANES = {
+  SIDE_BY_SIDE,
+  NOTIFYING,
+  BUDGETED,
+  WATCH_ENDS,
+  FINAL_SWEEP,
+  ONE_BY_ONE,
+  FINAL_SWEEP_WITH_FAULT,
+  AT_THE_DEADLINE,
+};
 
 /** The recordings of the requested files. */
 function recordingsFor(requested: Set<string>, recordings: Record<string, Recording>): [string, Recording][] {
@@ -613,8 +647,9 @@ async function main(argv: string[]): Promise<void> {
       ...recordingsFor(requested, NOTIFYING),
       ...recordingsFor(requested, BUDGETED),
       ...recordingsFor(requested, WATCH_ENDS),
+      ...recordingsFor(requested, FINAL_SWEEP),
     ],
-    oneByOne: recordingsFor(requested, ONE_BY_ONE),
+    oneByOne: [...recordingsFor(requested, ONE_BY_ONE), ...recordingsFor(requested, FINAL_SWEEP_WITH_FAULT)],
     atTheDeadline: recordingsFor(requested, AT_THE_DEADLINE),
   };
 

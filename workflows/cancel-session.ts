@@ -6,7 +6,7 @@ import { log } from '@temporalio/workflow';
 import { cancelRefusal } from '../domain/payout-decisions';
 import { isCancellable } from '../domain/status-model';
 import { failureType } from './activity-failures';
-import type { CancelRequest, CancelResult, PayoutStatusView } from './messages';
+import type { CancelRequest, CancelResult } from './messages';
 import type { PayoutState } from './payout-state';
 import { reasonWith } from '../domain/outcomes';
 
@@ -16,7 +16,7 @@ export function validateCancel(payout: PayoutState, request: CancelRequest): voi
   }
   if (payout.view.phase === 'creating')
     throw new Error('The payout is still being created: try again in a moment');
-  if (payout.outcome || !isCancellable(payout.progress())) throw new Error(cancelRefusal(payout.view));
+  if (payout.outcome || !isCancellable(payout.progress())) throw new Error(refusal(payout));
 }
 
 export async function cancelOnRequest(payout: PayoutState, request: CancelRequest): Promise<CancelResult> {
@@ -24,7 +24,7 @@ export async function cancelOnRequest(payout: PayoutState, request: CancelReques
     const { view } = payout;
     // The state may have moved while this update waited for its turn.
     if (view.outcome || !isCancellable(payout.progress()) || !view.sessionId) {
-      return { cancelled: false, message: cancelRefusal(view), status: view };
+      return { cancelled: false, message: refusal(payout), status: payout.answer() };
     }
     const sessionId = view.sessionId;
     log.info('payout cancel requested', {
@@ -36,8 +36,13 @@ export async function cancelOnRequest(payout: PayoutState, request: CancelReques
     const { cancelPayout, fetchPayout } = payout.fintecture;
     const outcome = await cancelPayout(sessionId);
     payout.apply(await fetchPayout(sessionId), 'operator');
-    return answer(outcome.cancelled, view);
+    return answer(outcome.cancelled, payout);
   });
+}
+
+/** Why a cancel is refused, without naming an outcome that is not final yet. */
+function refusal(payout: PayoutState): string {
+  return cancelRefusal({ ...payout.view, outcomeHeld: payout.outcomeHeld });
 }
 
 /**
@@ -46,7 +51,6 @@ export async function cancelOnRequest(payout: PayoutState, request: CancelReques
  * poll confirms it).
  */
 async function cancelGuarded(payout: PayoutState, sessionId: string): Promise<CancelResult> {
-  const { view } = payout;
   const { cancelPayout, fetchPayout } = payout.fintecture;
   let outcome;
   try {
@@ -56,7 +60,7 @@ async function cancelGuarded(payout: PayoutState, sessionId: string): Promise<Ca
     return {
       cancelled: false,
       message: 'The cancel could not be confirmed with Fintecture: the payout was parked for review',
-      status: view,
+      status: payout.answer(),
     };
   }
   try {
@@ -67,21 +71,21 @@ async function cancelGuarded(payout: PayoutState, sessionId: string): Promise<Ca
       return {
         cancelled: true,
         message: 'Fintecture accepted the cancel; its confirmation is pending',
-        status: view,
+        status: payout.answer(),
       };
     }
   }
-  return answer(outcome.cancelled, view);
+  return answer(outcome.cancelled, payout);
 }
 
 /** Fintecture's answer to the cancel, as the update reports it. */
-function answer(cancelled: boolean, view: PayoutStatusView): CancelResult {
+function answer(cancelled: boolean, payout: PayoutState): CancelResult {
   if (!cancelled) {
     return {
       cancelled: false,
-      message: `Fintecture refused to cancel: ${cancelRefusal(view)}`,
-      status: view,
+      message: `Fintecture refused to cancel: ${refusal(payout)}`,
+      status: payout.answer(),
     };
   }
-  return { cancelled: true, message: 'The payout was cancelled', status: view };
+  return { cancelled: true, message: 'The payout was cancelled', status: payout.answer() };
 }

@@ -31,3 +31,10 @@ export const NOTIFY_ORDER_SYSTEM_PATCH = 'notify-order-system';
  * meanwhile was applied at the next watched wait. It implies every earlier patch (one marker per new run).
  */
 export const WATCH_ENDS_WITH_ITS_WAIT_PATCH = 'watch-ends-with-its-wait';
+/**
+ * The outcome is shown once it is final: after the final duplicate sweep. Before it, the query, the cancel
+ * answer and the search attributes showed SETTLED (say) while that sweep ran, and a duplicate it found then
+ * turned it into NEEDS_REVIEW: an order system that read in between saw an outcome that did not hold. It
+ * implies every earlier patch (one marker per new run).
+ */
+export const OUTCOME_AFTER_FINAL_SWEEP_PATCH = 'outcome-after-final-sweep';

@@ -69,6 +69,8 @@ export class PayoutState {
   private busy = false;
   /** The search attributes last upserted (BUDGETED_QUIET_WAITING_PATCH: the same set is not sent twice). */
   private published: string | null = null;
+  /** OUTCOME_AFTER_FINAL_SWEEP_PATCH: the outcome reached is shown from `confirmOutcome()` on. */
+  private outcomeConfirmed = false;
 
   constructor(
     input: PayoutWorkflowInput,
@@ -76,6 +78,8 @@ export class PayoutState {
     readonly documented: boolean,
     /** BUDGETED_QUIET_WAITING_PATCH is in this history. */
     readonly budgeted = false,
+    /** OUTCOME_AFTER_FINAL_SWEEP_PATCH is in this history: an outcome is shown once it is final. */
+    private readonly holdsOutcome = false,
   ) {
     this.fintecture = fintectureCalls(budgeted);
     this.order = input.order;
@@ -103,6 +107,27 @@ export class PayoutState {
 
   get outcome(): PayoutOutcome | null {
     return this.view.outcome;
+  }
+
+  /** An outcome was reached, but the final duplicate sweep may still overrule it. */
+  get outcomeHeld(): boolean {
+    return this.holdsOutcome && !this.outcomeConfirmed && this.view.outcome !== null;
+  }
+
+  /**
+   * What the status query and the updates answer: the view, without an outcome that is not final yet (an
+   * order system must never see SETTLED turn into NEEDS_REVIEW).
+   */
+  answer(): PayoutStatusView {
+    if (!this.outcomeHeld) return this.view;
+    return { ...this.view, phase: 'waiting', outcome: null, outcomeReason: null, nextPollAt: null };
+  }
+
+  /** Nothing can overrule the outcome any more: show it (query, search attributes). */
+  confirmOutcome(): void {
+    if (!this.holdsOutcome || this.outcomeConfirmed) return;
+    this.outcomeConfirmed = true;
+    this.publishSearchAttributes();
   }
 
   progress(): PayoutProgress {
@@ -238,7 +263,10 @@ export class PayoutState {
     return true;
   }
 
-  /** Sets the outcome; a later call may overrule it (a duplicate found by the final sweep). */
+  /**
+   * Sets the outcome; a later call may overrule it (a duplicate found by the final sweep). Since
+   * OUTCOME_AFTER_FINAL_SWEEP_PATCH it is shown only once confirmed.
+   */
   finish(outcome: PayoutOutcome, reason: string): void {
     this.view.outcome = outcome;
     this.view.outcomeReason = reason;
@@ -276,6 +304,7 @@ export class PayoutState {
   }
 
   private publishSearchAttributes(): void {
+    if (this.outcomeHeld) return;
     const view = this.view;
     const status = payoutSearchStatus({
       outcome: view.outcome,

@@ -31,6 +31,7 @@ import {
   BUDGETED_QUIET_WAITING_PATCH,
   FINTECTURE_AS_DOCUMENTED_PATCH,
   NOTIFY_ORDER_SYSTEM_PATCH,
+  OUTCOME_AFTER_FINAL_SWEEP_PATCH,
   WAKE_ON_OUTCOME_PATCH,
   WATCH_ENDS_WITH_ITS_WAIT_PATCH,
 } from './patches';
@@ -41,6 +42,7 @@ export {
   BUDGETED_QUIET_WAITING_PATCH,
   FINTECTURE_AS_DOCUMENTED_PATCH,
   NOTIFY_ORDER_SYSTEM_PATCH,
+  OUTCOME_AFTER_FINAL_SWEEP_PATCH,
   WAKE_ON_OUTCOME_PATCH,
   WATCH_ENDS_WITH_ITS_WAIT_PATCH,
 };
@@ -49,18 +51,19 @@ export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   // First, before any command: a new run records the markers, a recorded history without them keeps the old
   // path. The newest generation first: it implies every earlier patch, so a new run records one marker (and
   // the SDK's one TemporalChangeVersion upsert) instead of one per patch; older histories still ask for theirs.
-  const watchEndsWithItsWait = patched(WATCH_ENDS_WITH_ITS_WAIT_PATCH);
+  const outcomeAfterFinalSweep = patched(OUTCOME_AFTER_FINAL_SWEEP_PATCH);
+  const watchEndsWithItsWait = outcomeAfterFinalSweep || patched(WATCH_ENDS_WITH_ITS_WAIT_PATCH);
   const budgeted = watchEndsWithItsWait || patched(BUDGETED_QUIET_WAITING_PATCH);
   const documented = budgeted || patched(FINTECTURE_AS_DOCUMENTED_PATCH);
   const notifying = budgeted || patched(NOTIFY_ORDER_SYSTEM_PATCH);
-  const payout = new PayoutState(input, documented, budgeted);
+  const payout = new PayoutState(input, documented, budgeted, outcomeAfterFinalSweep);
   const notifications = new OrderNotifications(payout.view, input.order, input.settings);
 
-  setHandler(statusQuery, () => payout.view);
+  setHandler(statusQuery, () => payout.answer());
   setHandler(awaitCreatedUpdate, async (request) => {
     await condition(() => payout.view.phase !== 'creating');
-    if (!input.startToken || !request?.startToken) return payout.view;
-    return { ...payout.view, startedByCaller: request.startToken === input.startToken };
+    if (!input.startToken || !request?.startToken) return payout.answer();
+    return { ...payout.answer(), startedByCaller: request.startToken === input.startToken };
   });
   setHandler(payoutEventSignal, (event) => payout.receive(event));
   setHandler(cancelUpdate, (request) => cancelOnRequest(payout, request), {
@@ -113,6 +116,7 @@ export async function PayoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   if (documented && payout.view.sessionId && payout.view.outcomeReason !== OUTCOME_REASONS.duplicatePayout) {
     await sweep(payout, 'finished');
   }
+  payout.confirmOutcome();
   await condition(allHandlersFinished);
   payout.countFinished();
   if (notifying) {

@@ -221,7 +221,14 @@ describe('POST /payouts/:orderId/cancel with the real workflow', () => {
       requestedBy: 'support',
     });
     expect(answer.status).toBe(200);
-    expect(answer.json).toMatchObject({ cancelled: true, status: { outcome: 'CANCELLED' } });
+    // Cancelled at Fintecture; the outcome is shown once the final duplicate sweep has confirmed it.
+    expect(answer.json).toMatchObject({ cancelled: true, status: { sessionStatus: 'payment_cancelled' } });
+    const cancelled = await eventually(
+      () => status(body.orderId),
+      (s) => s.outcome !== null,
+      { what: 'the outcome' },
+    );
+    expect(cancelled).toMatchObject({ outcome: 'CANCELLED', phase: 'finished' });
     const [atFintecture] = await stack.payoutsAtFintecture(body.orderId);
     expect(atFintecture).toMatchObject({ sessionId: created.sessionId, status: 'payment_cancelled' });
   });

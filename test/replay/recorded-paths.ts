@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { ENCRYPTED_ENCODING } from '../../common/payload-codec';
+import { PayoutStatus } from '../../domain/search-attributes';
 import { testDataConverter } from '../support/codec';
 import { historyFromJson, type History } from './history-json';
 import {
@@ -14,6 +15,7 @@ import {
   BUDGETED_QUIET_WAITING_PATCH,
   FINTECTURE_AS_DOCUMENTED_PATCH,
   NOTIFY_ORDER_SYSTEM_PATCH,
+  OUTCOME_AFTER_FINAL_SWEEP_PATCH,
   WAKE_ON_OUTCOME_PATCH,
   WATCH_ENDS_WITH_ITS_WAIT_PATCH,
 } from '../../workflows/payout-workflow';
@@ -30,8 +32,9 @@ import {
  * not record them again. The `documented-*` paths hold that patch's marker but were recorded before
  * `patched('notify-order-system')` (`predates` it): kept as recorded too, they send no outcome events on
  * replay. The `notify-*` paths predate `budgeted-quiet-waiting`, the `budgeted-*` paths predate
- * `watch-ends-with-its-wait` (their watches are never cancelled). The `watch-ends-*` paths are recorded by
- * today's code: one marker, which implies every earlier patch.
+ * `watch-ends-with-its-wait` (their watches are never cancelled), the `watch-ends-*` paths predate
+ * `outcome-after-final-sweep` (they show the outcome before the final sweep). The `final-sweep-*` paths are
+ * recorded by today's code: one marker, which implies every earlier patch.
  */
 export interface RecordedPath {
   name: string;
@@ -59,6 +62,8 @@ export interface RecordedPath {
    * given; histories before NOTIFY_ORDER_SYSTEM_PATCH have none).
    */
   notifications?: string;
+  /** The `PayoutStatus` values the run upserted, in order, comma-joined (checked only when given). */
+  searchStatuses?: RegExp;
   /** How many times the history schedules each activity named here (retries are not new schedules). */
   activities?: Readonly<Record<string, number>>;
   /** How many times the workflow asks to cancel each activity named here (checked only when given). */
@@ -80,6 +85,7 @@ export const PATCH_GENERATIONS = [
   NOTIFY_ORDER_SYSTEM_PATCH,
   BUDGETED_QUIET_WAITING_PATCH,
   WATCH_ENDS_WITH_ITS_WAIT_PATCH,
+  OUTCOME_AFTER_FINAL_SWEEP_PATCH,
 ] as const;
 
 /**
@@ -116,8 +122,15 @@ const BEFORE_WATCH_ENDS = {
   patches: BUDGETED_PATCHES,
 } as const;
 
-/** What every run of the current code records: one marker, which implies every earlier patch. */
+/** Recorded after WATCH_ENDS_WITH_ITS_WAIT_PATCH, before OUTCOME_AFTER_FINAL_SWEEP_PATCH: its one marker. */
 const WATCH_ENDS_PATCHES = [WATCH_ENDS_WITH_ITS_WAIT_PATCH] as const;
+const BEFORE_FINAL_SWEEP = {
+  predates: OUTCOME_AFTER_FINAL_SWEEP_PATCH,
+  patches: WATCH_ENDS_PATCHES,
+} as const;
+
+/** What every run of the current code records: one marker, which implies every earlier patch. */
+const FINAL_SWEEP_PATCHES = [OUTCOME_AFTER_FINAL_SWEEP_PATCH] as const;
 
 export const RECORDED_PATHS: readonly RecordedPath[] = [
   {
@@ -454,10 +467,41 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
     outcomeReason: 'completed',
     timeline: /^create,webhook$/,
     signals: 1,
-    patches: WATCH_ENDS_PATCHES,
+    ...BEFORE_FINAL_SWEEP,
     notifications: 'payout.created:not_configured,payout.settled:not_configured',
     activities: { createPayoutSession: 1, watchSession: 1, fetchPayout: 1, sweepDuplicates: 1 },
     cancelledActivities: { watchSession: 1 },
+  },
+
+  // OUTCOME_AFTER_FINAL_SWEEP_PATCH: the outcome is shown (query, search attributes) once the final
+  // duplicate sweep has confirmed it.
+  {
+    name: 'final-sweep-scenario1-webhook',
+    what: 'payout link; while the payee has not acted one watchSession waits quietly (4 h reads); the payee submits and the webhook is looked at beside the running watch: that read settles it, the watch is cancelled, and SETTLED is shown once the final sweep found no duplicate',
+    closes: 'completed',
+    outcome: 'SETTLED',
+    outcomeReason: 'completed',
+    timeline: /^create,webhook$/,
+    signals: 1,
+    patches: FINAL_SWEEP_PATCHES,
+    searchStatuses: /^AWAITING_PAYEE,SETTLED$/,
+    notifications: 'payout.created:not_configured,payout.settled:not_configured',
+    activities: { createPayoutSession: 1, watchSession: 1, fetchPayout: 1, sweepDuplicates: 1 },
+    cancelledActivities: { watchSession: 1 },
+  },
+  {
+    name: 'final-sweep-duplicate-payout',
+    what: "while the create's POST is held (sandbox delay), another session with the order's reference commits, already paying; the create proved its own session unique (no early sweep); the transfer completes and the final sweep finds the duplicate: NEEDS_REVIEW, and SETTLED was never shown",
+    closes: 'completed',
+    outcome: 'NEEDS_REVIEW',
+    outcomeReason: 'duplicate_payout',
+    timeline: /^create(,poll)+$/,
+    signals: 0,
+    patches: FINAL_SWEEP_PATCHES,
+    // SETTLED was reached, held while the final sweep ran, and never upserted.
+    searchStatuses: /^IN_PROGRESS,NEEDS_REVIEW$/,
+    notifications: 'payout.created:not_configured,payout.needs_review:not_configured',
+    activities: { createPayoutSession: 1, sweepDuplicates: 1 },
   },
 ];
 
@@ -533,6 +577,8 @@ export interface RunSummary {
   activities: Record<string, number>;
   /** How many times the run asked to cancel an activity, by type. */
   cancelledActivities: Record<string, number>;
+  /** The `PayoutStatus` values the run upserted, in order. */
+  searchStatuses: string[];
 }
 
 /** The marker `patched()` records (SDK core): its `patch-data` detail names the patch, unencoded. */
@@ -569,6 +615,12 @@ export async function summarize(history: History): Promise<RunSummary> {
       return counts;
     }, {}),
     cancelledActivities: cancelRequestsByType(events),
+    searchStatuses: events.flatMap((e) => {
+      const fields = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
+      const status = fields?.[PayoutStatus.name];
+      // Search attribute payloads are never encrypted (the server indexes them).
+      return status ? [String(defaultPayloadConverter.fromPayload<unknown>(status))] : [];
+    }),
   };
 }
 
@@ -627,6 +679,14 @@ export function mismatches(expected: RecordedPath, summary: RunSummary): string[
       .map((entry) => `${entry.type}:${entry.status}`)
       .join(',');
     check(`notifications ${expected.notifications}`, notifications === expected.notifications, notifications);
+  }
+  if (expected.searchStatuses) {
+    const statuses = summary.searchStatuses.join(',');
+    check(
+      `PayoutStatus upserts ${expected.searchStatuses}`,
+      expected.searchStatuses.test(statuses),
+      statuses,
+    );
   }
   for (const [type, count] of Object.entries(expected.activities ?? {})) {
     const scheduled = summary.activities[type] ?? 0;

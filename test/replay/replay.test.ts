@@ -9,6 +9,7 @@ import {
   BUDGETED_QUIET_WAITING_PATCH,
   FINTECTURE_AS_DOCUMENTED_PATCH,
   NOTIFY_ORDER_SYSTEM_PATCH,
+  OUTCOME_AFTER_FINAL_SWEEP_PATCH,
   WATCH_ENDS_WITH_ITS_WAIT_PATCH,
 } from '../../workflows/payout-workflow';
 import {
@@ -113,16 +114,18 @@ describe('recorded histories (test/replay/histories)', () => {
       NOTIFY_ORDER_SYSTEM_PATCH,
       BUDGETED_QUIET_WAITING_PATCH,
       WATCH_ENDS_WITH_ITS_WAIT_PATCH,
+      OUTCOME_AFTER_FINAL_SWEEP_PATCH,
     ]);
     const generation = (predates: RecordedPath['predates']) => {
       const recorded = RECORDED_PATHS.find((p) => p.predates === predates)!;
       return PATCH_GENERATIONS.map((patch) => recordedWith(recorded, patch));
     };
-    expect(generation(FINTECTURE_AS_DOCUMENTED_PATCH)).toEqual([false, false, false, false]);
-    expect(generation(NOTIFY_ORDER_SYSTEM_PATCH)).toEqual([true, false, false, false]);
-    expect(generation(BUDGETED_QUIET_WAITING_PATCH)).toEqual([true, true, false, false]);
-    expect(generation(WATCH_ENDS_WITH_ITS_WAIT_PATCH)).toEqual([true, true, true, false]);
-    expect(generation(undefined)).toEqual([true, true, true, true]);
+    expect(generation(FINTECTURE_AS_DOCUMENTED_PATCH)).toEqual([false, false, false, false, false]);
+    expect(generation(NOTIFY_ORDER_SYSTEM_PATCH)).toEqual([true, false, false, false, false]);
+    expect(generation(BUDGETED_QUIET_WAITING_PATCH)).toEqual([true, true, false, false, false]);
+    expect(generation(WATCH_ENDS_WITH_ITS_WAIT_PATCH)).toEqual([true, true, true, false, false]);
+    expect(generation(OUTCOME_AFTER_FINAL_SWEEP_PATCH)).toEqual([true, true, true, true, false]);
+    expect(generation(undefined)).toEqual([true, true, true, true, true]);
   });
 });
 

@@ -313,6 +313,62 @@ describe('PayoutWorkflow: the duplicate sweep', () => {
     expect(described.typedSearchAttributes.get(PayoutStatus)).toBe('NEEDS_REVIEW');
   });
 
+  it('while the final sweep runs, the outcome it may overrule is shown nowhere (query, cancel, search attribute)', async () => {
+    let sweeps = 0;
+    let finalSweepStarted!: () => void;
+    const started = new Promise<void>((resolve) => (finalSweepStarted = resolve));
+    let release!: (result: DuplicateSweepResult) => void;
+    const finalSweep = new Promise<DuplicateSweepResult>((resolve) => (release = resolve));
+    const stub: Stub = {
+      sweepDuplicates: async () => {
+        if (++sweeps === 1) return { outcome: 'clean' };
+        finalSweepStarted();
+        return finalSweep;
+      },
+    };
+    await withWorker(stub, async ({ taskQueue }) => {
+      const handle = await start(taskQueue);
+      // The webhook saying the transfer completed: looked at now, rather than at the first poll.
+      await handle.signal(payoutEventSignal, {
+        source: 'webhook',
+        sessionId: 'a'.repeat(32),
+        eventId: 'completed',
+        receivedAt: new Date().toISOString(),
+      });
+      await started;
+      let duringTheSweep;
+      try {
+        duringTheSweep = {
+          status: await handle.query(statusQuery),
+          searchStatus: (await handle.describe()).typedSearchAttributes.get(PayoutStatus),
+          cancel: await handle
+            .executeUpdate(cancelUpdate, { args: [{ requestedBy: 'ops@example.test' }] })
+            .catch((error: unknown) => error),
+        };
+      } finally {
+        // Released whatever was read: a failed expectation must not leave the worker waiting on the sweep.
+        release({ outcome: 'duplicate', sessionIds: ['d'.repeat(32)] });
+      }
+      // The transfer is `completed` (SETTLED once confirmed), but the sweep may still find a duplicate.
+      expect(duringTheSweep.status).toMatchObject({
+        phase: 'waiting',
+        transferState: 'completed',
+        outcome: null,
+        outcomeReason: null,
+      });
+      expect(duringTheSweep.searchStatus).not.toBe('SETTLED');
+      expect(duringTheSweep.cancel).toMatchObject({
+        cause: { message: expect.stringMatching(/outcome is being confirmed/) },
+      });
+      expect(await handle.result()).toMatchObject({
+        outcome: 'NEEDS_REVIEW',
+        outcomeReason: 'duplicate_payout',
+      });
+      expect(await handle.query(statusQuery)).toMatchObject({ phase: 'finished', outcome: 'NEEDS_REVIEW' });
+      expect((await handle.describe()).typedSearchAttributes.get(PayoutStatus)).toBe('NEEDS_REVIEW');
+    });
+  });
+
   it.each([
     [async () => ({ outcome: 'incomplete', pagesRead: 50 }) as const, 'duplicate_sweep_incomplete'],
     [
@@ -455,7 +511,12 @@ describe('PayoutWorkflow: the cancel update', () => {
           (phase) => phase === 'waiting',
         );
         const answer = await handle.executeUpdate(cancelUpdate, { args: [{ requestedBy: 'ops' }] });
-        expect(answer).toMatchObject({ cancelled: false, status: { outcome: 'NEEDS_REVIEW' } });
+        // Said in words; the outcome itself is shown once the final duplicate sweep has confirmed it.
+        expect(answer).toMatchObject({
+          cancelled: false,
+          message: expect.stringMatching(/parked for review/),
+          status: { outcome: null },
+        });
         const result = (await handle.result()) as PayoutResult;
         expect(result).toMatchObject({
           outcome: 'NEEDS_REVIEW',
