@@ -17,6 +17,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runE2e, type PayoutRunResult } from './benchmarks/e2e';
 import { startClusterStack, type ClusterStack } from './cluster/stack';
+import { HistoryProfiles } from './cluster/history-profiles';
 import { runClusterWaiting, writeClusterWaitingReport, type ClusterWaitingResults } from './cluster/waiting';
 import {
   groupCpu,
@@ -34,7 +35,11 @@ import { benchReadsPerSecond, optionsFromEnv, type BenchOptions } from './lib/op
 import { phaseMs, runLine } from './lib/phase';
 import { startStack, type Stack } from './lib/stack';
 import { postgresBinDir } from '../scripts/cluster/postgres';
-import { pinnedServerVersion, TemporalCluster } from '../scripts/cluster/temporal-cluster';
+import {
+  pinnedServerVersion,
+  TemporalCluster,
+  type TemporalClusterOptions,
+} from '../scripts/cluster/temporal-cluster';
 import { freePort, PROJECT_ROOT } from '../scripts/temporal-dev-server';
 
 const HISTORY_SHARDS = 4;
@@ -59,6 +64,9 @@ const options = {
   // Set: the waiting series on the cluster instead of the end-to-end comparison (bench/cluster/waiting.ts);
   // its sizes are parsed as `npm run bench` parses BENCH_SIZES.
   waitingSizes: env.BENCH_CLUSTER_WAITING_SIZES?.trim() ?? '',
+  // Waiting mode: profile the history service for the whole run, and write each burst's top functions
+  // (bench/cluster/history-profiles.ts; needs `go`).
+  pprof: env.BENCH_CLUSTER_PPROF === '1',
   outDir: path.resolve(env.BENCH_OUT_DIR ?? path.join(PROJECT_ROOT, 'bench', 'results')),
   // Under the project: PostgreSQL runs as the `postgres` user and must traverse the path to its data folder.
   runDir: path.join(PROJECT_ROOT, '.data', 'bench-cluster', new Date().toISOString().replace(/[:.]/g, '-')),
@@ -181,11 +189,15 @@ async function measureStack(
 }
 
 /** Starts PostgreSQL, the Temporal cluster and the payout services on it (1 worker), tracked for the stop. */
-async function startClusterWithServices(whole: Deadline): Promise<ClusterStack> {
+async function startClusterWithServices(
+  whole: Deadline,
+  pprofPorts?: TemporalClusterOptions['pprofPorts'],
+): Promise<ClusterStack> {
   const cluster = await TemporalCluster.open({
     dir: path.join(options.runDir, 'cluster', 'temporal'),
     frontendPort: await freePort(),
     historyShards: HISTORY_SHARDS,
+    pprofPorts,
     onLine: (service, line) => {
       if (line.includes('"level":"fatal"')) log(`[${service}] ${line}`);
     },
@@ -262,9 +274,27 @@ async function mainWaiting(whole: Deadline): Promise<ClusterWaitingResults> {
   log(
     `waiting series at ${series.waitingSizes.join(', ')} open on the cluster + 1 worker; data in ${options.runDir}`,
   );
-  const onCluster = await startClusterWithServices(whole);
+  const pprofPort = options.pprof ? await freePort() : undefined;
+  const onCluster = await startClusterWithServices(whole, pprofPort ? { history: pprofPort } : undefined);
+  const profiles = pprofPort
+    ? new HistoryProfiles(`http://127.0.0.1:${pprofPort}`, path.join(options.runDir, 'history-profiles'), log)
+    : null;
+  profiles?.start();
   const measured = await whole.race(runClusterWaiting(onCluster, series, `bw${Date.now().toString(36)}`));
+  await profiles?.stop();
   await stopEverything();
+  for (const level of profiles ? measured.webhooks : []) {
+    const file = path.join(options.outDir, `cluster-profile-history-${level.openPayouts}-open.txt`);
+    // From the first webhook sent to the last one acted on (the acknowledged phase ends long before).
+    const { startedAt } = level.run.cost.window;
+    const actedOnMs = (level.run.webhooks / Math.max(level.run.wokenPerSecond, 0.001)) * 1000;
+    const written = await profiles!.topOf({ startedAt, stoppedAt: startedAt + actedOnMs }, file);
+    log(
+      written
+        ? `history profile of the ${level.openPayouts}-open burst: ${written}`
+        : `no profile slice fits the ${level.openPayouts}-open burst`,
+    );
+  }
   return {
     ...resultsHeader(startedAt, t0, machine),
     options: {

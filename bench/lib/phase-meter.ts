@@ -17,6 +17,8 @@ export interface PhaseCost {
    */
   otherCores: number | null;
   server: ServerLoad | null;
+  /** When the phase ran (epoch ms): the cluster bench merges the history service's profile slices inside it. */
+  window: { startedAt: number; stoppedAt: number };
 }
 
 /** CPU milliseconds per item (payout, webhook) for each process, and server persistence calls per item. */
@@ -50,6 +52,7 @@ export function perItem(cost: PhaseCost, items: number, elapsedMs: number): PerI
 export class PhaseMeter {
   #usage: UsageMeter;
   #before: MetricsSnapshot | null = null;
+  #startedAt = Date.now();
 
   private constructor(private readonly stack: Stack) {
     this.#usage = new UsageMeter(stack.pids);
@@ -59,10 +62,12 @@ export class PhaseMeter {
     const meter = new PhaseMeter(stack);
     meter.#before = await scrapeServerMetrics(stack.serverMetricsUrl).catch(() => null);
     meter.#usage.start();
+    meter.#startedAt = Date.now();
     return meter;
   }
 
   async stop(): Promise<PhaseCost> {
+    const window = { startedAt: this.#startedAt, stoppedAt: Date.now() };
     const machine = this.#usage.machine();
     const usage = this.#usage.stop();
     const after = await scrapeServerMetrics(this.stack.serverMetricsUrl).catch(() => null);
@@ -73,6 +78,7 @@ export class PhaseMeter {
       machine,
       otherCores,
       server: this.#before && after ? serverLoadBetween(this.#before, after) : null,
+      window,
     };
   }
 }

@@ -74,7 +74,9 @@ const StatusAnswer = z
     transferState: nullable(TransferState),
     transferReason: nullable(z.string()),
     connectUrl: nullable(z.string()),
-    outcome: nullable(Outcome).describe('set once final'),
+    outcome: nullable(Outcome).describe(
+      'set once final: after the final duplicate sweep has confirmed it (a duplicate makes it NEEDS_REVIEW first)',
+    ),
     outcomeReason: nullable(z.string()).describe(
       '`completed`, a rejection reason, `link_expired`, `create_ambiguous`, … (docs/operator-guide.md)',
     ),

@@ -5,7 +5,7 @@
  * It registers the `default` namespace and the payout search attributes, which a bare server lacks.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
@@ -47,6 +47,12 @@ export interface TemporalClusterOptions {
   retentionDays?: number;
   /** Called with each output line of the services (prefixed by the service name). */
   onLine?: (service: TemporalService | 'postgres', line: string) => void;
+  /**
+   * Go's pprof endpoint (`/debug/pprof/`, on 127.0.0.1) for the services named, on the port given: the
+   * bench profiles the history service with it. Each gets a config zone of its own (`cluster_<service>.yaml`,
+   * loaded over `cluster.yaml`): pprof's port is a global setting, and the services share one config.
+   */
+  pprofPorts?: Partial<Record<TemporalService, number>>;
 }
 
 interface ClusterPorts {
@@ -244,6 +250,12 @@ dynamicConfigClient:
   pollInterval: 10s
 `;
     writeFileSync(path.join(this.configDir, 'cluster.yaml'), config, { mode: 0o600 });
+    for (const name of TEMPORAL_SERVICES) {
+      const port = this.options.pprofPorts?.[name];
+      const zoneFile = path.join(this.configDir, `cluster_${name}.yaml`);
+      if (port) writeFileSync(zoneFile, `global:\n  pprof:\n    port: ${port}\n    host: 127.0.0.1\n`);
+      else rmSync(zoneFile, { force: true });
+    }
     // Search attributes registered a moment ago must be usable at once (no cache wait before the first start).
     writeFileSync(
       path.join(this.configDir, 'dynamicconfig.yaml'),
@@ -266,6 +278,7 @@ dynamicConfigClient:
         '--env',
         'cluster',
         '--allow-no-auth',
+        ...(this.options.pprofPorts?.[name] ? ['--zone', name] : []),
         'start',
         '--service',
         name,
