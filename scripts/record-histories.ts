@@ -418,19 +418,24 @@ const NOTIFYING: Record<string, Recording> = {
   },
 };
 
-/** Paths that inject a fault into their sandbox: one after the other, on a sandbox of their own. */
-const ONE_BY_ONE: Record<string, Recording> = {
-  async 'documented-duplicate-payout'(d) {
-    const name = 'documented-duplicate-payout';
-    // The workflow's POST is held at the sandbox after its search found nothing; meanwhile another create
-    // of the order commits (scenario 2: paying at once, so it cannot be cancelled).
+/**
+ * The workflow's POST is held at the sandbox after its search found nothing; meanwhile another create of the
+ * order commits (scenario 2: paying at once, so it cannot be cancelled).
+ */
+function duplicateCommitsWhileTheCreateIsHeld(name: string): Recording {
+  return async (d) => {
     await d.fault({ route: 'create', mode: 'delay', delayMs: 5_000 });
     const { created, handle } = await d.startInBackground(name, {});
     await d.faultsUsed("the workflow's create to reach the sandbox");
     await d.createAtFintecture(orderFor(name));
     await created;
     return d.closed(name, handle);
-  },
+  };
+}
+
+/** Paths that inject a fault into their sandbox: one after the other, on a sandbox of their own. */
+const ONE_BY_ONE: Record<string, Recording> = {
+  'documented-duplicate-payout': duplicateCommitsWhileTheCreateIsHeld('documented-duplicate-payout'),
 
   async 'documented-adopted-from-event'(d) {
     const name = 'documented-adopted-from-event';
@@ -582,19 +587,9 @@ const FINAL_SWEEP: Record<string, Recording> = {
 
 /** OUTCOME_AFTER_FINAL_SWEEP_PATCH (today's code), with a fault: one after the other. */
 const FINAL_SWEEP_WITH_FAULT: Record<string, Recording> = {
-  async 'final-sweep-duplicate-payout'(d) {
-    const name = 'final-sweep-duplicate-payout';
-    // The workflow's POST is held at the sandbox after its search found nothing; meanwhile another create
-    // of the order commits (scenario 2: paying at once, so it cannot be cancelled). The create proved its
-    // session unique, so only the final sweep looks: the transfer completes, and the duplicate it finds
-    // makes the outcome NEEDS_REVIEW before any outcome was shown.
-    await d.fault({ route: 'create', mode: 'delay', delayMs: 5_000 });
-    const { created, handle } = await d.startInBackground(name, {});
-    await d.faultsUsed("the workflow's create to reach the sandbox");
-    await d.createAtFintecture(orderFor(name));
-    await created;
-    return d.closed(name, handle);
-  },
+  // The create proved its session unique, so only the final sweep looks: the transfer completes, and the
+  // duplicate it finds makes the outcome NEEDS_REVIEW before any outcome was shown.
+  'final-sweep-duplicate-payout': duplicateCommitsWhileTheCreateIsHeld('final-sweep-duplicate-payout'),
 };
 
 const LANES = {

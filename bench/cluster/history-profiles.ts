@@ -80,6 +80,7 @@ export class HistoryProfiles {
         })
       ).stdout;
     const span = `${new Date(window.startedAt).toISOString()} → ${new Date(window.stoppedAt).toISOString()}`;
+    mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(
       file,
       `# ${slices.length} slices of ${this.sliceSeconds} s, ${span}\n\n## By cumulative CPU\n\n` +

@@ -132,6 +132,18 @@ const BEFORE_FINAL_SWEEP = {
 /** What every run of the current code records: one marker, which implies every earlier patch. */
 const FINAL_SWEEP_PATCHES = [OUTCOME_AFTER_FINAL_SWEEP_PATCH] as const;
 
+/** The path `settlesOnWebhookBesideTheWatch` records (scripts/record-histories.ts), in each generation since. */
+const SETTLES_ON_WEBHOOK_BESIDE_THE_WATCH = {
+  closes: 'completed',
+  outcome: 'SETTLED',
+  outcomeReason: 'completed',
+  timeline: /^create,webhook$/,
+  signals: 1,
+  notifications: 'payout.created:not_configured,payout.settled:not_configured',
+  activities: { createPayoutSession: 1, watchSession: 1, fetchPayout: 1, sweepDuplicates: 1 },
+  cancelledActivities: { watchSession: 1 },
+} as const;
+
 export const RECORDED_PATHS: readonly RecordedPath[] = [
   {
     name: 'scenario1-webhook',
@@ -462,15 +474,8 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
   {
     name: 'watch-ends-scenario1-webhook',
     what: 'payout link; while the payee has not acted one watchSession waits quietly (4 h reads); the payee submits and the webhook is looked at beside the running watch: that read settles it, and the watch is cancelled with the outcome',
-    closes: 'completed',
-    outcome: 'SETTLED',
-    outcomeReason: 'completed',
-    timeline: /^create,webhook$/,
-    signals: 1,
+    ...SETTLES_ON_WEBHOOK_BESIDE_THE_WATCH,
     ...BEFORE_FINAL_SWEEP,
-    notifications: 'payout.created:not_configured,payout.settled:not_configured',
-    activities: { createPayoutSession: 1, watchSession: 1, fetchPayout: 1, sweepDuplicates: 1 },
-    cancelledActivities: { watchSession: 1 },
   },
 
   // OUTCOME_AFTER_FINAL_SWEEP_PATCH: the outcome is shown (query, search attributes) once the final
@@ -478,16 +483,9 @@ export const RECORDED_PATHS: readonly RecordedPath[] = [
   {
     name: 'final-sweep-scenario1-webhook',
     what: 'payout link; while the payee has not acted one watchSession waits quietly (4 h reads); the payee submits and the webhook is looked at beside the running watch: that read settles it, the watch is cancelled, and SETTLED is shown once the final sweep found no duplicate',
-    closes: 'completed',
-    outcome: 'SETTLED',
-    outcomeReason: 'completed',
-    timeline: /^create,webhook$/,
-    signals: 1,
+    ...SETTLES_ON_WEBHOOK_BESIDE_THE_WATCH,
     patches: FINAL_SWEEP_PATCHES,
     searchStatuses: /^AWAITING_PAYEE,SETTLED$/,
-    notifications: 'payout.created:not_configured,payout.settled:not_configured',
-    activities: { createPayoutSession: 1, watchSession: 1, fetchPayout: 1, sweepDuplicates: 1 },
-    cancelledActivities: { watchSession: 1 },
   },
   {
     name: 'final-sweep-duplicate-payout',

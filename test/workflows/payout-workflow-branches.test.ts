@@ -106,6 +106,14 @@ async function withWorker<T>(
 
 const start = (taskQueue: string, order = testOrder()) => server.start(taskQueue, order);
 
+/** A webhook event for `sessionId`, as the ingress signals it. */
+const webhookEvent = (sessionId: string, eventId: string) => ({
+  source: 'webhook' as const,
+  sessionId,
+  eventId,
+  receivedAt: new Date().toISOString(),
+});
+
 async function run(stub: Stub, order = testOrder()) {
   return withWorker(stub, async ({ taskQueue, calls }) => {
     const handle = await start(taskQueue, order);
@@ -221,15 +229,9 @@ describe('PayoutWorkflow: a session named by an event while the create is unconf
       },
       async ({ taskQueue }) => {
         const handle = await start(taskQueue);
-        const event = (sessionId: string, eventId: string) => ({
-          source: 'webhook' as const,
-          sessionId,
-          eventId,
-          receivedAt: new Date().toISOString(),
-        });
         // Someone else's session first: read, not ours, ignored.
-        await handle.signal(payoutEventSignal, event('c'.repeat(32), 'e1'));
-        await handle.signal(payoutEventSignal, event(ours, 'e2'));
+        await handle.signal(payoutEventSignal, webhookEvent('c'.repeat(32), 'e1'));
+        await handle.signal(payoutEventSignal, webhookEvent(ours, 'e2'));
         const result = (await handle.result()) as PayoutResult;
         expect(result).toMatchObject({ outcome: 'SETTLED', sessionId: ours });
       },
@@ -329,12 +331,7 @@ describe('PayoutWorkflow: the duplicate sweep', () => {
     await withWorker(stub, async ({ taskQueue }) => {
       const handle = await start(taskQueue);
       // The webhook saying the transfer completed: looked at now, rather than at the first poll.
-      await handle.signal(payoutEventSignal, {
-        source: 'webhook',
-        sessionId: 'a'.repeat(32),
-        eventId: 'completed',
-        receivedAt: new Date().toISOString(),
-      });
+      await handle.signal(payoutEventSignal, webhookEvent('a'.repeat(32), 'completed'));
       await started;
       let duringTheSweep;
       try {
