@@ -283,12 +283,13 @@ async function mainWaiting(whole: Deadline): Promise<ClusterWaitingResults> {
   const measured = await whole.race(runClusterWaiting(onCluster, series, `bw${Date.now().toString(36)}`));
   await profiles?.stop();
   await stopEverything();
-  for (const level of profiles ? measured.webhooks : []) {
+  for (const level of measured.webhooks) {
+    if (!profiles) break;
     const file = path.join(options.outDir, `cluster-profile-history-${level.openPayouts}-open.txt`);
     // From the first webhook sent to the last one acted on (the acknowledged phase ends long before).
     const { startedAt } = level.run.cost.window;
     const actedOnMs = (level.run.webhooks / Math.max(level.run.wokenPerSecond, 0.001)) * 1000;
-    const written = await profiles!.topOf({ startedAt, stoppedAt: startedAt + actedOnMs }, file);
+    const written = await profiles.topOf({ startedAt, stoppedAt: startedAt + actedOnMs }, file);
     log(
       written
         ? `history profile of the ${level.openPayouts}-open burst: ${written}`

@@ -36,7 +36,7 @@ export async function cancelOnRequest(payout: PayoutState, request: CancelReques
     const { cancelPayout, fetchPayout } = payout.fintecture;
     const outcome = await cancelPayout(sessionId);
     payout.apply(await fetchPayout(sessionId), 'operator');
-    return answer(outcome.cancelled, payout);
+    return cancelAnswer(outcome.cancelled, payout);
   });
 }
 
@@ -75,11 +75,11 @@ async function cancelGuarded(payout: PayoutState, sessionId: string): Promise<Ca
       };
     }
   }
-  return answer(outcome.cancelled, payout);
+  return cancelAnswer(outcome.cancelled, payout);
 }
 
 /** Fintecture's answer to the cancel, as the update reports it. */
-function answer(cancelled: boolean, payout: PayoutState): CancelResult {
+function cancelAnswer(cancelled: boolean, payout: PayoutState): CancelResult {
   if (!cancelled) {
     return {
       cancelled: false,

@@ -23,7 +23,7 @@ export class HistoryProfiles {
   constructor(
     /** The history service's pprof base URL, e.g. http://127.0.0.1:7936. */
     private readonly url: string,
-    readonly dir: string,
+    private readonly dir: string,
     private readonly log: (line: string) => void,
     private readonly sliceSeconds = 3,
   ) {

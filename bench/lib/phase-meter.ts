@@ -52,7 +52,8 @@ export function perItem(cost: PhaseCost, items: number, elapsedMs: number): PerI
 export class PhaseMeter {
   #usage: UsageMeter;
   #before: MetricsSnapshot | null = null;
-  #startedAt = Date.now();
+  /** Set by `start()`, once the usage meter runs. */
+  #startedAt = 0;
 
   private constructor(private readonly stack: Stack) {
     this.#usage = new UsageMeter(stack.pids);
