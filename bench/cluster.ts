@@ -18,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { runE2e, type PayoutRunResult } from './benchmarks/e2e';
 import { startClusterStack, type ClusterStack } from './cluster/stack';
 import { HistoryProfiles } from './cluster/history-profiles';
+import { PostgresStatements, STATEMENT_PROFILE_SETTINGS } from './cluster/postgres-statements';
 import { runClusterWaiting, writeClusterWaitingReport, type ClusterWaitingResults } from './cluster/waiting';
 import {
   groupCpu,
@@ -34,7 +35,7 @@ import { machineInfo, machineLine } from './lib/machine';
 import { benchReadsPerSecond, optionsFromEnv, type BenchOptions } from './lib/options';
 import { phaseMs, runLine } from './lib/phase';
 import { startStack, type Stack } from './lib/stack';
-import { postgresBinDir } from '../scripts/cluster/postgres';
+import { POSTGRES_SETTING, postgresBinDir } from '../scripts/cluster/postgres';
 import {
   pinnedServerVersion,
   TemporalCluster,
@@ -67,11 +68,24 @@ const options = {
   // Waiting mode: profile the history service for the whole run, and write each burst's top functions
   // (bench/cluster/history-profiles.ts; needs `go`).
   pprof: env.BENCH_CLUSTER_PPROF === '1',
+  // Waiting mode: PostgreSQL's statement counters for the whole run, and each burst's statements per wake
+  // (bench/cluster/postgres-statements.ts).
+  pgStatements: env.BENCH_CLUSTER_PG_STATEMENTS === '1',
+  // A/B knobs: PostgreSQL server settings for the run, e.g. shared_buffers=1GB,work_mem=8MB.
+  postgresSettings: (env.BENCH_CLUSTER_PG_SETTINGS ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
   outDir: path.resolve(env.BENCH_OUT_DIR ?? path.join(PROJECT_ROOT, 'bench', 'results')),
   // Under the project: PostgreSQL runs as the `postgres` user and must traverse the path to its data folder.
   runDir: path.join(PROJECT_ROOT, '.data', 'bench-cluster', new Date().toISOString().replace(/[:.]/g, '-')),
 };
 if (options.concurrency.length === 0) options.concurrency = [16, 64];
+for (const setting of options.postgresSettings) {
+  if (!POSTGRES_SETTING.test(setting)) {
+    throw new Error(`BENCH_CLUSTER_PG_SETTINGS: "${setting}" is not name=value (e.g. shared_buffers=1GB)`);
+  }
+}
 if (options.waitingSizes && !/^[1-9]\d*(\s*,\s*[1-9]\d*)*$/.test(options.waitingSizes)) {
   throw new Error(
     `BENCH_CLUSTER_WAITING_SIZES: "${options.waitingSizes}" is not a list of open-payout counts (e.g. 100,1000,10000)`,
@@ -188,16 +202,23 @@ async function measureStack(
   return { id, label, temporalAddress: stack.temporalAddress, ...meta, warmup, levels };
 }
 
-/** Starts PostgreSQL, the Temporal cluster and the payout services on it (1 worker), tracked for the stop. */
+/**
+ * Starts PostgreSQL, the Temporal cluster and the payout services on it (1 worker), tracked for the stop;
+ * `statements` (waiting mode) gets PostgreSQL's statement counters sampled from the start.
+ */
 async function startClusterWithServices(
   whole: Deadline,
-  pprofPorts?: TemporalClusterOptions['pprofPorts'],
-): Promise<ClusterStack> {
+  profiling: { pprofPorts?: TemporalClusterOptions['pprofPorts']; statements?: boolean } = {},
+): Promise<{ stack: ClusterStack; statements: PostgresStatements | null }> {
   const cluster = await TemporalCluster.open({
     dir: path.join(options.runDir, 'cluster', 'temporal'),
     frontendPort: await freePort(),
     historyShards: HISTORY_SHARDS,
-    pprofPorts,
+    pprofPorts: profiling.pprofPorts,
+    postgresSettings: [
+      ...(profiling.statements ? STATEMENT_PROFILE_SETTINGS : []),
+      ...options.postgresSettings,
+    ],
     onLine: (service, line) => {
       if (line.includes('"level":"fatal"')) log(`[${service}] ${line}`);
     },
@@ -219,7 +240,10 @@ async function startClusterWithServices(
   clusterStep = cluster.start();
   await whole.race(clusterStep);
   check(whole);
-  return track(
+  const statements = profiling.statements ? new PostgresStatements(cluster.postgres, log) : null;
+  await statements?.start();
+  running.push({ name: 'the PostgreSQL statistics', stop: async () => statements?.stop() });
+  const stack = await track(
     'the payout services on the cluster',
     startClusterStack(cluster, {
       runDir: path.join(options.runDir, 'cluster', 'services'),
@@ -228,6 +252,7 @@ async function startClusterWithServices(
     }),
     whole,
   );
+  return { stack, statements };
 }
 
 /** The binaries the run needs, the machine line, the run folder. */
@@ -275,7 +300,10 @@ async function mainWaiting(whole: Deadline): Promise<ClusterWaitingResults> {
     `waiting series at ${series.waitingSizes.join(', ')} open on the cluster + 1 worker; data in ${options.runDir}`,
   );
   const pprofPort = options.pprof ? await freePort() : undefined;
-  const onCluster = await startClusterWithServices(whole, pprofPort ? { history: pprofPort } : undefined);
+  const { stack: onCluster, statements } = await startClusterWithServices(whole, {
+    pprofPorts: pprofPort ? { history: pprofPort } : undefined,
+    statements: options.pgStatements,
+  });
   const profiles = pprofPort
     ? new HistoryProfiles(`http://127.0.0.1:${pprofPort}`, path.join(options.runDir, 'history-profiles'), log)
     : null;
@@ -283,18 +311,23 @@ async function mainWaiting(whole: Deadline): Promise<ClusterWaitingResults> {
   const measured = await whole.race(runClusterWaiting(onCluster, series, `bw${Date.now().toString(36)}`));
   await profiles?.stop();
   await stopEverything();
+  mkdirSync(options.outDir, { recursive: true });
   for (const level of measured.webhooks) {
-    if (!profiles) break;
-    const file = path.join(options.outDir, `cluster-profile-history-${level.openPayouts}-open.txt`);
     // From the first webhook sent to the last one acted on (the acknowledged phase ends long before).
     const { startedAt } = level.run.cost.window;
     const actedOnMs = (level.run.webhooks / Math.max(level.run.wokenPerSecond, 0.001)) * 1000;
-    const written = await profiles.topOf({ startedAt, stoppedAt: startedAt + actedOnMs }, file);
-    log(
-      written
-        ? `history profile of the ${level.openPayouts}-open burst: ${written}`
-        : `no profile slice fits the ${level.openPayouts}-open burst`,
-    );
+    const burst = { startedAt, stoppedAt: startedAt + actedOnMs };
+    const label = `the ${level.openPayouts}-open burst`;
+    if (profiles) {
+      const file = path.join(options.outDir, `cluster-profile-history-${level.openPayouts}-open.txt`);
+      const written = await profiles.topOf(burst, file);
+      log(written ? `history profile of ${label}: ${written}` : `no profile slice fits ${label}`);
+    }
+    if (statements) {
+      const file = path.join(options.outDir, `cluster-profile-postgres-${level.openPayouts}-open.txt`);
+      const written = statements.report(burst, level.run.webhooks, label, file);
+      log(written ? `PostgreSQL statements of ${label}: ${written}` : `no snapshot pair brackets ${label}`);
+    }
   }
   return {
     ...resultsHeader(startedAt, t0, machine),
@@ -345,7 +378,7 @@ async function main(whole: Deadline): Promise<ClusterBenchResults> {
   // (b) The cluster + 1 worker.
   check(whole);
   spawnedAt = performance.now();
-  const onCluster = await startClusterWithServices(whole);
+  const { stack: onCluster } = await startClusterWithServices(whole);
   stacks.push(await measureStack(onCluster, 'cluster-1w', 1, spawnedAt, whole));
 
   // (c) The same cluster + a second worker.

@@ -39,6 +39,7 @@ import { buildCreatePayoutCall } from '../activities/payout-create-request';
 import { payoutReferencesFor } from '../activities/payout-references';
 import { orderWebhookConfigFrom, type OrderWebhookConfig } from '../common/order-webhooks';
 import { Secret } from '../common/secret';
+import { WATCH_SESSION_ACTIVITY } from '../domain/activity-facts';
 import type { PayoutRequest } from '../domain/payout-request';
 import { DEFAULT_PAYOUT_SETTINGS, type PayoutSettings } from '../domain/payout-settings';
 import { testDataConverter } from '../test/support/codec';
@@ -508,7 +509,7 @@ const AT_THE_DEADLINE: Record<string, Recording> = {
 async function watching(name: string, handle: WorkflowHandle): Promise<void> {
   await eventually(
     async () => (await handle.describe()).raw.pendingActivities ?? [],
-    (pending) => pending.some((activity) => activity.activityType?.name === 'watchSession'),
+    (pending) => pending.some((activity) => activity.activityType?.name === WATCH_SESSION_ACTIVITY),
     { what: `${name}: the quiet wait to start`, timeoutMs: 30_000 },
   );
 }

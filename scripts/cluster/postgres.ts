@@ -18,7 +18,15 @@ export interface PostgresOptions {
   /** The role Temporal connects as (password authentication over TCP on 127.0.0.1). */
   user: string;
   password: string;
+  /**
+   * Server settings (`name=value`) given at every start, e.g. `shared_buffers=512MB`: the bench's knobs. The
+   * defaults are initdb's.
+   */
+  settings?: readonly string[];
 }
+
+/** A server setting as `name=value`, with nothing in it that could reach a shell word or a quote. */
+export const POSTGRES_SETTING = /^[a-z_][a-z0-9_.]*=[A-Za-z0-9_.,:-]+$/;
 
 /** The newest Debian PostgreSQL's binaries (`/usr/lib/postgresql/<major>/bin`). */
 export function postgresBinDir(): string {
@@ -37,13 +45,19 @@ export function postgresBinDir(): string {
 }
 
 export class Postgres {
-  private readonly bin = postgresBinDir();
+  /** Found on first use: a Postgres can be described (and its settings checked) where none is installed. */
+  private binDir: string | undefined;
   private readonly asRoot = process.getuid?.() === 0;
   readonly dataDir: string;
   readonly socketDir: string;
   readonly logFile: string;
 
   constructor(readonly options: PostgresOptions) {
+    // They go into pg_ctl's `-o` string.
+    for (const setting of options.settings ?? []) {
+      if (!POSTGRES_SETTING.test(setting))
+        throw new Error(`PostgreSQL setting "${setting}" is not name=value`);
+    }
     this.dataDir = path.join(options.dir, 'data');
     this.socketDir = path.join(options.dir, 'socket');
     this.logFile = path.join(options.dir, 'postgres.log');
@@ -56,7 +70,8 @@ export class Postgres {
 
   /** Runs a PostgreSQL binary as the user that owns the cluster. */
   private async exec(binary: string, args: string[]): Promise<string> {
-    const file = path.join(this.bin, binary);
+    this.binDir ??= postgresBinDir();
+    const file = path.join(this.binDir, binary);
     const [command, argv] = this.asRoot ? ['runuser', ['-u', 'postgres', '--', file, ...args]] : [file, args];
     // Its own process group (the server inherits it): a terminal's Ctrl-C does not stop PostgreSQL under
     // Temporal; the launcher stops it last.
@@ -98,9 +113,18 @@ export class Postgres {
       '-t',
       '60',
       '-o',
-      `-p ${this.options.port} -k ${this.socketDir} -c listen_addresses=127.0.0.1 -c max_connections=300`,
+      this.serverOptions(),
       'start',
     ]);
+  }
+
+  /** The server's command line (pg_ctl `-o`): port, socket folder, loopback only, connections, settings. */
+  private serverOptions(): string {
+    const settings = ['listen_addresses=127.0.0.1', 'max_connections=300', ...(this.options.settings ?? [])];
+    return [
+      `-p ${this.options.port} -k ${this.socketDir}`,
+      ...settings.map((setting) => `-c ${setting}`),
+    ].join(' ');
   }
 
   /** `pg_ctl stop`; `immediate` is a crash (no checkpoint: recovery on the next start). */
@@ -122,7 +146,7 @@ export class Postgres {
       '-t',
       '60',
       '-o',
-      `-p ${this.options.port} -k ${this.socketDir} -c listen_addresses=127.0.0.1 -c max_connections=300`,
+      this.serverOptions(),
       'restart',
     ]);
   }
@@ -170,6 +194,18 @@ END $$;`;
     } finally {
       writeFileSync(file, '');
     }
+  }
+
+  /** Runs `sql` as the superuser in `database`: its rows, tab-separated fields (the bench's statistics). */
+  async query(sql: string, database = 'postgres'): Promise<string[][]> {
+    const out = await this.exec('psql', [
+      ...['-h', this.socketDir, '-p', String(this.options.port), '-U', this.superuser, '-d', database],
+      ...['-v', 'ON_ERROR_STOP=1', '-X', '-q', '-A', '-t', '-F', '\t', '-c', sql],
+    ]);
+    return out
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => line.split('\t'));
   }
 
   private handToPostgres(dir: string): void {

@@ -53,6 +53,8 @@ export interface TemporalClusterOptions {
    * loaded over `cluster.yaml`): pprof's port is a global setting, and the services share one config.
    */
   pprofPorts?: Partial<Record<TemporalService, number>>;
+  /** PostgreSQL server settings (`name=value`) for every start: the bench's knobs (`PostgresOptions`). */
+  postgresSettings?: readonly string[];
 }
 
 interface ClusterPorts {
@@ -82,6 +84,7 @@ export class TemporalCluster {
       port: ports.postgres,
       user: 'temporal',
       password,
+      settings: options.postgresSettings,
     });
   }
 

@@ -26,8 +26,14 @@ it.each([
   expect(optionsFromEnv({ [name]: value }).mode).toBe('custom');
 });
 
-it('a default run measures the 10 000-open level', () => {
+it('a default run measures the 10 000-open level and 10 000 payouts end to end', () => {
   expect(optionsFromEnv({}).waitingSizes).toEqual([100, 1000, 10_000]);
+  expect(optionsFromEnv({}).e2eSizes).toEqual([100, 1000, 10_000]);
+});
+
+it('keeps a custom run short: BENCH_SIZES alone caps the end-to-end series at 1000 payouts', () => {
+  expect(optionsFromEnv({ BENCH_SIZES: '100,10000' }).e2eSizes).toEqual([100]);
+  expect(optionsFromEnv({ BENCH_SIZES: '100,10000', BENCH_E2E_SIZES: '10000' }).e2eSizes).toEqual([10_000]);
 });
 
 it('passes dynamic-config values to the dev server, and names the variable when one is malformed', () => {
