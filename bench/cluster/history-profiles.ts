@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { SamplingLoop } from './sampling-loop';
 
 const execFileAsync = promisify(execFile);
 
@@ -17,43 +18,39 @@ export interface ProfileWindow {
 }
 
 export class HistoryProfiles {
-  private stopped = false;
-  private loop: Promise<void> | null = null;
+  private readonly sampling: SamplingLoop;
 
   constructor(
     /** The history service's pprof base URL, e.g. http://127.0.0.1:7936. */
     private readonly url: string,
     private readonly dir: string,
-    private readonly log: (line: string) => void,
+    log: (line: string) => void,
     private readonly sliceSeconds = 3,
   ) {
     mkdirSync(dir, { recursive: true });
+    // Slices back to back; a second's pause after a failed one.
+    this.sampling = new SamplingLoop(() => this.slice(), 'history profile slice', log, {
+      afterStepMs: 0,
+      afterFailureMs: 1000,
+    });
   }
 
   start(): void {
-    this.loop ??= this.run();
+    this.sampling.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    await this.loop;
+    await this.sampling.stop();
   }
 
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      const from = Date.now();
-      try {
-        const response = await fetch(`${this.url}/debug/pprof/profile?seconds=${this.sliceSeconds}`, {
-          signal: AbortSignal.timeout((this.sliceSeconds + 30) * 1000),
-        });
-        if (!response.ok) throw new Error(`status ${response.status}`);
-        const body = Buffer.from(await response.arrayBuffer());
-        writeFileSync(path.join(this.dir, `history-${from}-${Date.now()}.pb.gz`), body);
-      } catch (error) {
-        this.log(`history profile slice failed: ${error instanceof Error ? error.message : String(error)}`);
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-      }
-    }
+  private async slice(): Promise<void> {
+    const from = Date.now();
+    const response = await fetch(`${this.url}/debug/pprof/profile?seconds=${this.sliceSeconds}`, {
+      signal: AbortSignal.timeout((this.sliceSeconds + 30) * 1000),
+    });
+    if (!response.ok) throw new Error(`status ${response.status}`);
+    const body = Buffer.from(await response.arrayBuffer());
+    writeFileSync(path.join(this.dir, `history-${from}-${Date.now()}.pb.gz`), body);
   }
 
   /** The slices wholly inside `window`. */

@@ -9,6 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { type Postgres } from '../../scripts/cluster/postgres';
 import { type ProfileWindow } from './history-profiles';
+import { SamplingLoop } from './sampling-loop';
 
 /** What the server needs at start: the extension's library, I/O timing. */
 export const STATEMENT_PROFILE_SETTINGS = [
@@ -39,37 +40,28 @@ const BLOCKS_SQL = `SELECT sum(blks_hit), sum(blks_read), sum(xact_commit) FROM 
 
 export class PostgresStatements {
   private readonly snapshots: Snapshot[] = [];
-  private stopped = false;
-  private loop: Promise<void> | null = null;
+  private readonly sampling: SamplingLoop;
 
   constructor(
     private readonly postgres: Pick<Postgres, 'query'>,
-    private readonly log: (line: string) => void,
+    log: (line: string) => void,
     private readonly options: { intervalMs?: number; now?: () => number } = {},
-  ) {}
+  ) {
+    const intervalMs = options.intervalMs ?? 2_000;
+    this.sampling = new SamplingLoop(() => this.sample(), 'PostgreSQL statistics snapshot', log, {
+      afterStepMs: intervalMs,
+      afterFailureMs: intervalMs,
+    });
+  }
 
   /** Creates the extension (the server must have started with `STATEMENT_PROFILE_SETTINGS`), then samples. */
   async start(): Promise<void> {
     await this.postgres.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
-    this.loop ??= this.run();
+    this.sampling.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        await this.sample();
-      } catch (error) {
-        this.log(
-          `PostgreSQL statistics snapshot failed: ${error instanceof Error ? error.message : String(error)}`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, this.options.intervalMs ?? 2_000));
-    }
+    await this.sampling.stop();
   }
 
   /** One snapshot of the counters, now (the loop's step). */
