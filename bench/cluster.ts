@@ -241,8 +241,10 @@ async function startClusterWithServices(
   await whole.race(clusterStep);
   check(whole);
   const statements = profiling.statements ? new PostgresStatements(cluster.postgres, log) : null;
-  await statements?.start();
-  running.push({ name: 'the PostgreSQL statistics', stop: async () => statements?.stop() });
+  if (statements) {
+    await statements.start();
+    running.push({ name: 'the PostgreSQL statistics', stop: () => statements.stop() });
+  }
   const stack = await track(
     'the payout services on the cluster',
     startClusterStack(cluster, {
