@@ -176,21 +176,7 @@ END $$;`;
     writeFileSync(file, sql, { mode: 0o600 });
     if (this.asRoot) chownSync(file, ...postgresUserIds());
     try {
-      await this.exec('psql', [
-        '-h',
-        this.socketDir,
-        '-p',
-        String(this.options.port),
-        '-U',
-        this.superuser,
-        '-d',
-        'postgres',
-        '-v',
-        'ON_ERROR_STOP=1',
-        '-q',
-        '-f',
-        file,
-      ]);
+      await this.psql('postgres', ['-f', file]);
     } finally {
       writeFileSync(file, '');
     }
@@ -198,14 +184,19 @@ END $$;`;
 
   /** Runs `sql` as the superuser in `database`: its rows, tab-separated fields (the bench's statistics). */
   async query(sql: string, database = 'postgres'): Promise<string[][]> {
-    const out = await this.exec('psql', [
-      ...['-h', this.socketDir, '-p', String(this.options.port), '-U', this.superuser, '-d', database],
-      ...['-v', 'ON_ERROR_STOP=1', '-X', '-q', '-A', '-t', '-F', '\t', '-c', sql],
-    ]);
+    const out = await this.psql(database, ['-X', '-A', '-t', '-F', '\t', '-c', sql]);
     return out
       .split('\n')
       .filter((line) => line !== '')
       .map((line) => line.split('\t'));
+  }
+
+  /** `psql` as the superuser over the socket, into `database`, stopping at the first error. */
+  private psql(database: string, args: string[]): Promise<string> {
+    return this.exec('psql', [
+      ...['-h', this.socketDir, '-p', String(this.options.port), '-U', this.superuser, '-d', database],
+      ...['-v', 'ON_ERROR_STOP=1', '-q', ...args],
+    ]);
   }
 
   private handToPostgres(dir: string): void {
