@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     prebundled: Boolean(workflowBundlePath),
     metrics: env.WORKER_METRICS_ADDRESS ?? null,
     orderEvents: env.NOTIFY_WEBHOOK_URL?.length ?? 0,
-    fintectureReadsPerSecond: env.FINTECTURE_MAX_READS_PER_SECOND,
+    fintectureReads: worker.readDispatch ?? null,
   });
   try {
     await worker.run();

@@ -2,6 +2,7 @@ import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { PayoutActivities } from '../activities';
 import { fintectureReadsQueue, fintectureWritesQueue } from '../domain/identifiers';
+import { planReadDispatch, type ReadDispatch } from './read-budget';
 
 export interface PayoutWorkerOptions {
   connection: NativeConnection;
@@ -18,8 +19,9 @@ export interface PayoutWorkerOptions {
   /** Per queue: the workflow's (order notifications), the reads', the writes'. */
   maxConcurrentActivityTaskExecutions?: number;
   /**
-   * Fintecture reads per second across every worker of the task queue, enforced by the Temporal server
-   * (`maxTaskQueueActivitiesPerSecond` of the read queue). Unset: no limit.
+   * `FINTECTURE_MAX_READS_PER_SECOND`: Fintecture reads in any one second across every worker of the task
+   * queue, enforced by the Temporal server on the read queue (at the rate `read-budget.ts` derives from it and
+   * the queue's partitions). Unset: no limit.
    */
   maxFintectureReadsPerSecond?: number;
   /** Extra options for the workflow's worker (interceptors…). */
@@ -36,7 +38,11 @@ export const WORKFLOWS_PATH = require.resolve('../workflows');
  * tokens, creates, cancels and sweeps, so they never wait behind reads.
  */
 export class PayoutWorker {
-  constructor(readonly workers: readonly Worker[]) {}
+  constructor(
+    readonly workers: readonly Worker[],
+    /** How the read budget is held; undefined when there is none. */
+    readonly readDispatch?: ReadDispatch,
+  ) {}
 
   /** Runs every queue's worker; one that fails stops the others (a queue nobody polls would stall payouts). */
   async run(): Promise<void> {
@@ -76,6 +82,17 @@ export class PayoutWorker {
 
 /** A worker for PayoutWorkflow and its activities, with its dependencies injected. */
 export async function createPayoutWorker(options: PayoutWorkerOptions): Promise<PayoutWorker> {
+  // Before any worker exists: a budget no rate can hold must fail with nothing to shut down.
+  const readsQueue = fintectureReadsQueue(options.taskQueue);
+  const readDispatch =
+    options.maxFintectureReadsPerSecond === undefined
+      ? undefined
+      : await planReadDispatch(
+          options.connection,
+          options.namespace,
+          readsQueue,
+          options.maxFintectureReadsPerSecond,
+        );
   const shared = {
     connection: options.connection,
     namespace: options.namespace,
@@ -94,11 +111,9 @@ export async function createPayoutWorker(options: PayoutWorkerOptions): Promise<
   });
   const reads = await Worker.create({
     ...shared,
-    taskQueue: fintectureReadsQueue(options.taskQueue),
-    ...(options.maxFintectureReadsPerSecond !== undefined && {
-      maxTaskQueueActivitiesPerSecond: options.maxFintectureReadsPerSecond,
-    }),
+    taskQueue: readsQueue,
+    ...(readDispatch && { maxTaskQueueActivitiesPerSecond: readDispatch.serverRatePerSecond }),
   });
   const writes = await Worker.create({ ...shared, taskQueue: fintectureWritesQueue(options.taskQueue) });
-  return new PayoutWorker([workflows, reads, writes]);
+  return new PayoutWorker([workflows, reads, writes], readDispatch);
 }

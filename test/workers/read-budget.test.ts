@@ -1,0 +1,111 @@
+import { NativeConnection } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import type { PayoutActivities } from '../../activities';
+import { ConfigError } from '../../common/config-error';
+import { fintectureReadsQueue } from '../../domain/identifiers';
+import { createPayoutWorker } from '../../workers/payout-worker';
+import { activityQueuePartitions, serverReadRate, worstSecondReads } from '../../workers/read-budget';
+import { testDataConverter } from '../support/codec';
+import { testNamespace, testTemporalAddress, uniqueId } from '../support/temporal';
+import { eventually } from '../support/wait';
+
+describe('serverReadRate: the server rate whose worst second stays within the read budget', () => {
+  it('accounts for every partition bucket filled by quiet seconds', () => {
+    // 10/s asked of 4 partitions: buckets of 3 tokens each, then a second of refill.
+    expect(worstSecondReads(10, 4)).toBe(22);
+    expect(worstSecondReads(4, 4)).toBe(8);
+  });
+
+  it.each([
+    [10, 4, 4],
+    [25, 4, 12],
+    [10, 1, 5],
+    [1000, 4, 500],
+    [2.5, 1, 1],
+    [4.5, 4, 0.5],
+  ])('budget %d on %d partitions → %d/s', (budget, partitions, rate) => {
+    expect(serverReadRate(budget, partitions)).toBe(rate);
+    expect(worstSecondReads(rate, partitions)).toBeLessThanOrEqual(budget);
+  });
+
+  it('is the highest rate within the budget, and none when the partitions alone exceed it', () => {
+    for (let partitions = 1; partitions <= 8; partitions += 1) {
+      for (let budget = 0.5; budget <= 60; budget += 0.5) {
+        const rate = serverReadRate(budget, partitions);
+        if (rate === undefined) {
+          expect(budget).toBeLessThanOrEqual(partitions);
+          continue;
+        }
+        expect(rate).toBeGreaterThan(0);
+        expect(worstSecondReads(rate, partitions)).toBeLessThanOrEqual(budget);
+        // The worst second grows with the rate, so the next step up must already exceed the budget.
+        expect(worstSecondReads(rate + 0.001, partitions)).toBeGreaterThan(budget);
+      }
+    }
+  });
+});
+
+const RateLimitSource = temporal.api.enums.v1.RateLimitSource;
+
+describe('the payout worker holds the read budget on the real server', () => {
+  let connection: NativeConnection;
+  beforeAll(async () => {
+    connection = await NativeConnection.connect({ address: testTemporalAddress() });
+  });
+  afterAll(async () => {
+    await connection.close();
+  });
+
+  const workerOn = (taskQueue: string, budget: number) =>
+    createPayoutWorker({
+      connection,
+      namespace: testNamespace(),
+      taskQueue,
+      // One activity, so that every queue's worker has something to poll for; none runs here.
+      activities: {
+        fetchPayout: () => Promise.reject(new Error('not called')),
+      } as unknown as PayoutActivities,
+      dataConverter: testDataConverter(),
+      workflowBundlePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE,
+      maxFintectureReadsPerSecond: budget,
+    });
+
+  it('reads the partitions of the read queue from the server (4, its default)', async () => {
+    await expect(
+      activityQueuePartitions(connection, testNamespace(), fintectureReadsQueue(uniqueId('partitions'))),
+    ).resolves.toBe(4);
+  });
+
+  it('sets the server rate whose worst second is within the budget, and the server holds it', async () => {
+    const taskQueue = uniqueId('read-budget');
+    const worker = await workerOn(taskQueue, 10);
+    expect(worker.readDispatch).toEqual({ budgetPerSecond: 10, partitions: 4, serverRatePerSecond: 4 });
+    const effectiveRate = async () => {
+      const answer = await connection.workflowService.describeTaskQueue({
+        namespace: testNamespace(),
+        taskQueue: { name: fintectureReadsQueue(taskQueue) },
+        taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+        reportConfig: true,
+      });
+      return {
+        perSecond: answer.effectiveRateLimit?.requestsPerSecond,
+        source: answer.effectiveRateLimit?.rateLimitSource,
+      };
+    };
+    // Until a poll of the worker carries its rate, the server holds its own default.
+    const held = await worker.runUntil(
+      eventually(effectiveRate, (rate) => rate.source === RateLimitSource.RATE_LIMIT_SOURCE_WORKER, {
+        timeoutMs: 20_000,
+        what: 'the read queue rate set by the worker',
+      }),
+    );
+    expect(held.perSecond).toBe(4);
+  });
+
+  it('refuses a budget no rate can hold, naming the setting', async () => {
+    const failure = await workerOn(uniqueId('read-budget-low'), 4).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ConfigError);
+    expect((failure as ConfigError).variables).toEqual(['FINTECTURE_MAX_READS_PER_SECOND']);
+    expect((failure as Error).message).toMatch(/must be above 4: task queue .* has 4 partitions/);
+  });
+});
