@@ -14,8 +14,10 @@ import { ConfigError } from '../common/config-error';
 export interface ReadDispatch {
   /** Reads per second never to be exceeded in any second, across every worker. */
   budgetPerSecond: number;
-  /** The read queue's partitions, as the server reports them. */
+  /** The read queue's partitions. */
   partitions: number;
+  /** `server`: listed by the server; `temporal-default`: a server that cannot list them (Temporal's default assumed). */
+  partitionsFrom: 'server' | 'temporal-default';
   /** What the worker sets as `maxTaskQueueActivitiesPerSecond`. */
   serverRatePerSecond: number;
 }
@@ -40,19 +42,33 @@ export function serverReadRate(budget: number, partitions: number): number | und
   return best;
 }
 
-/** The read partitions of an activity task queue, as the server lists them. */
+/** Temporal's partitions per task queue unless its dynamic config says otherwise (`GlobalDefaultNumTaskQueuePartitions`). */
+export const TEMPORAL_DEFAULT_PARTITIONS = 4;
+
+const GRPC_UNIMPLEMENTED = 12;
+
+/**
+ * The read partitions of an activity task queue, as the server lists them; undefined from a server that does
+ * not implement the listing (the time-skipping test server). Any other failure is thrown.
+ */
 export async function activityQueuePartitions(
   connection: NativeConnection,
   namespace: string,
   taskQueue: string,
-): Promise<number> {
-  const answer = await connection.workflowService.listTaskQueuePartitions({
-    namespace,
-    taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-  });
-  const partitions = answer.activityTaskQueuePartitions?.length ?? 0;
-  if (partitions < 1) throw new Error(`the Temporal server listed no partitions for task queue ${taskQueue}`);
-  return partitions;
+): Promise<number | undefined> {
+  try {
+    const answer = await connection.workflowService.listTaskQueuePartitions({
+      namespace,
+      taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    });
+    const partitions = answer.activityTaskQueuePartitions?.length ?? 0;
+    if (partitions < 1)
+      throw new Error(`the Temporal server listed no partitions for task queue ${taskQueue}`);
+    return partitions;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === GRPC_UNIMPLEMENTED) return undefined;
+    throw error;
+  }
 }
 
 /** The read dispatch for `budget` on `taskQueue`; a budget no rate can hold fails naming the setting. */
@@ -62,7 +78,8 @@ export async function planReadDispatch(
   taskQueue: string,
   budget: number,
 ): Promise<ReadDispatch> {
-  const partitions = await activityQueuePartitions(connection, namespace, taskQueue);
+  const listed = await activityQueuePartitions(connection, namespace, taskQueue);
+  const partitions = listed ?? TEMPORAL_DEFAULT_PARTITIONS;
   const serverRatePerSecond = serverReadRate(budget, partitions);
   if (serverRatePerSecond === undefined) {
     throw new ConfigError([
@@ -75,5 +92,10 @@ export async function planReadDispatch(
       },
     ]);
   }
-  return { budgetPerSecond: budget, partitions, serverRatePerSecond };
+  return {
+    budgetPerSecond: budget,
+    partitions,
+    partitionsFrom: listed === undefined ? 'temporal-default' : 'server',
+    serverRatePerSecond,
+  };
 }

@@ -1,12 +1,20 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import type { PayoutActivities } from '../../activities';
 import { ConfigError } from '../../common/config-error';
 import { fintectureReadsQueue } from '../../domain/identifiers';
 import { createPayoutWorker } from '../../workers/payout-worker';
-import { activityQueuePartitions, serverReadRate, worstSecondReads } from '../../workers/read-budget';
+import {
+  activityQueuePartitions,
+  planReadDispatch,
+  serverReadRate,
+  TEMPORAL_DEFAULT_PARTITIONS,
+  worstSecondReads,
+} from '../../workers/read-budget';
 import { testDataConverter } from '../support/codec';
 import { testNamespace, testTemporalAddress, uniqueId } from '../support/temporal';
+import { startTimeSkippingEnvironment } from '../support/time-skipping';
 import { eventually } from '../support/wait';
 
 describe('serverReadRate: the server rate whose worst second stays within the read budget', () => {
@@ -79,7 +87,12 @@ describe('the payout worker holds the read budget on the real server', () => {
   it('sets the server rate whose worst second is within the budget, and the server holds it', async () => {
     const taskQueue = uniqueId('read-budget');
     const worker = await workerOn(taskQueue, 10);
-    expect(worker.readDispatch).toEqual({ budgetPerSecond: 10, partitions: 4, serverRatePerSecond: 4 });
+    expect(worker.readDispatch).toEqual({
+      budgetPerSecond: 10,
+      partitions: 4,
+      partitionsFrom: 'server',
+      serverRatePerSecond: 4,
+    });
     const effectiveRate = async () => {
       const answer = await connection.workflowService.describeTaskQueue({
         namespace: testNamespace(),
@@ -107,5 +120,26 @@ describe('the payout worker holds the read budget on the real server', () => {
     expect(failure).toBeInstanceOf(ConfigError);
     expect((failure as ConfigError).variables).toEqual(['FINTECTURE_MAX_READS_PER_SECOND']);
     expect((failure as Error).message).toMatch(/must be above 4: task queue .* has 4 partitions/);
+  });
+});
+
+describe('a server that cannot list partitions (the time-skipping test server)', () => {
+  let env: TestWorkflowEnvironment;
+  beforeAll(async () => {
+    env = await startTimeSkippingEnvironment();
+  });
+  afterAll(async () => {
+    await env.teardown();
+  });
+
+  it("plans with Temporal's default partitions rather than failing the worker", async () => {
+    const queue = fintectureReadsQueue(uniqueId('unlisted'));
+    await expect(activityQueuePartitions(env.nativeConnection, 'default', queue)).resolves.toBeUndefined();
+    await expect(planReadDispatch(env.nativeConnection, 'default', queue, 25)).resolves.toEqual({
+      budgetPerSecond: 25,
+      partitions: TEMPORAL_DEFAULT_PARTITIONS,
+      partitionsFrom: 'temporal-default',
+      serverRatePerSecond: 12,
+    });
   });
 });
