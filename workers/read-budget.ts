@@ -4,12 +4,13 @@ import { ConfigError } from '../common/config-error';
 
 /**
  * The read budget (`FINTECTURE_MAX_READS_PER_SECOND`) is a ceiling on every second: it stands for a limit
- * Fintecture would enforce. The Temporal server holds a queue's `maxTaskQueueActivitiesPerSecond` as one
- * token bucket per read partition — rate ÷ partitions each, with a burst of ⌈rate ÷ partitions⌉ tokens (at
- * least `matching.minTaskThrottlingBurstSize`, 1) — so quiet seconds fill every bucket and the next second
- * can dispatch partitions × burst + rate reads (server v1.29 `service/matching/ratelimit_manager.go`): a
- * rate of 10/s on the default 4 partitions lets up to 22 through. The worker therefore asks the server for
- * the highest rate whose worst second stays within the budget.
+ * Fintecture would enforce. The Temporal server holds a queue's `maxTaskQueueActivitiesPerSecond` per read
+ * partition, at rate ÷ partitions each, and quiet seconds let every partition dispatch a burst at once (server
+ * v1.29 `service/matching`): the classic matcher's token bucket holds ⌈rate ÷ partitions⌉ tokens (at least 1,
+ * `matching.minTaskThrottlingBurstSize`), the newer matcher's GCRA one second of them plus one. Either way a
+ * partition at rate ρ dispatches at most ρ + 1 at once and ρ more within the second, so the worst second of
+ * the queue is at most 2 × rate + partitions — 24 for a rate of 10 on the default 4 partitions. The worker
+ * therefore asks the server for (budget − partitions) ÷ 2, whose worst second is the budget.
  */
 export interface ReadDispatch {
   /** Reads per second never to be exceeded in any second, across every worker. */
@@ -22,9 +23,9 @@ export interface ReadDispatch {
   serverRatePerSecond: number;
 }
 
-/** The most reads the server can dispatch in one second at `rate` over `partitions` full buckets. */
+/** The most reads the server can dispatch in one second at `rate` over `partitions` (see above). */
 export function worstSecondReads(rate: number, partitions: number): number {
-  return partitions * Math.max(1, Math.ceil(rate / partitions)) + rate;
+  return 2 * rate + partitions;
 }
 
 /**
@@ -32,14 +33,7 @@ export function worstSecondReads(rate: number, partitions: number): number {
  * partition lets one read through at once after a quiet second, so the budget must exceed the partitions.
  */
 export function serverReadRate(budget: number, partitions: number): number | undefined {
-  let best: number | undefined;
-  // Each burst size b covers the rates (partitions × (b − 1), partitions × b]; the worst second is
-  // partitions × b + rate, so the best rate for b is the lower of the range's top and what the budget leaves.
-  for (let burst = 1; partitions * burst < budget; burst += 1) {
-    const rate = Math.min(partitions * burst, budget - partitions * burst);
-    if (rate > partitions * (burst - 1) && (best === undefined || rate > best)) best = rate;
-  }
-  return best;
+  return budget > partitions ? (budget - partitions) / 2 : undefined;
 }
 
 /** Temporal's partitions per task queue unless its dynamic config says otherwise (`GlobalDefaultNumTaskQueuePartitions`). */

@@ -17,39 +17,42 @@ import { testNamespace, testTemporalAddress, uniqueId } from '../support/tempora
 import { startTimeSkippingEnvironment } from '../support/time-skipping';
 import { eventually } from '../support/wait';
 
+/**
+ * What one partition at rate ρ can dispatch in a closed 1-s window after quiet seconds, by each of the Temporal
+ * server's limiters (service/matching): the classic token bucket (burst max(1, ⌈ρ⌉), then one token per 1/ρ s)
+ * and the newer matcher's GCRA (one second of burst: ready from −1 s, one dispatch per 1/ρ s while ready ≤ now).
+ */
+const tokenBucketSecond = (rho: number) => Math.max(1, Math.ceil(rho)) + Math.floor(rho);
+const gcraSecond = (rho: number) => Math.floor(2 * rho) + 1;
+
 describe('serverReadRate: the server rate whose worst second stays within the read budget', () => {
-  it('accounts for every partition bucket filled by quiet seconds', () => {
-    // 10/s asked of 4 partitions: buckets of 3 tokens each, then a second of refill.
-    expect(worstSecondReads(10, 4)).toBe(22);
-    expect(worstSecondReads(4, 4)).toBe(8);
+  it("bounds the worst second of both of the server's limiters", () => {
+    for (let partitions = 1; partitions <= 8; partitions += 1) {
+      for (let rate = 0.05; rate <= 80; rate += 0.05) {
+        const worst = worstSecondReads(rate, partitions);
+        expect(partitions * tokenBucketSecond(rate / partitions)).toBeLessThanOrEqual(worst + 1e-9);
+        expect(partitions * gcraSecond(rate / partitions)).toBeLessThanOrEqual(worst + 1e-9);
+      }
+    }
+    // 10/s asked of 4 partitions, as the worker set it before: 20 in one second by the token buckets, 24 by GCRA.
+    expect(4 * tokenBucketSecond(10 / 4)).toBe(20);
+    expect(4 * gcraSecond(10 / 4)).toBe(24);
   });
 
   it.each([
-    [10, 4, 4],
-    [25, 4, 12],
-    [10, 1, 5],
-    [1000, 4, 500],
-    [2.5, 1, 1],
-    [4.5, 4, 0.5],
-  ])('budget %d on %d partitions → %d/s', (budget, partitions, rate) => {
+    [10, 4, 3],
+    [25, 4, 10.5],
+    [10, 1, 4.5],
+    [1000, 4, 498],
+    [2.5, 1, 0.75],
+  ])('budget %d on %d partitions → %d/s, whose worst second is the budget', (budget, partitions, rate) => {
     expect(serverReadRate(budget, partitions)).toBe(rate);
-    expect(worstSecondReads(rate, partitions)).toBeLessThanOrEqual(budget);
+    expect(worstSecondReads(rate, partitions)).toBe(budget);
   });
 
-  it('is the highest rate within the budget, and none when the partitions alone exceed it', () => {
-    for (let partitions = 1; partitions <= 8; partitions += 1) {
-      for (let budget = 0.5; budget <= 60; budget += 0.5) {
-        const rate = serverReadRate(budget, partitions);
-        if (rate === undefined) {
-          expect(budget).toBeLessThanOrEqual(partitions);
-          continue;
-        }
-        expect(rate).toBeGreaterThan(0);
-        expect(worstSecondReads(rate, partitions)).toBeLessThanOrEqual(budget);
-        // The worst second grows with the rate, so the next step up must already exceed the budget.
-        expect(worstSecondReads(rate + 0.001, partitions)).toBeGreaterThan(budget);
-      }
-    }
+  it('has no rate when the partitions alone fill the budget', () => {
+    expect(serverReadRate(4, 4)).toBeUndefined();
+    expect(serverReadRate(3, 4)).toBeUndefined();
   });
 });
 
@@ -91,7 +94,7 @@ describe('the payout worker holds the read budget on the real server', () => {
       budgetPerSecond: 10,
       partitions: 4,
       partitionsFrom: 'server',
-      serverRatePerSecond: 4,
+      serverRatePerSecond: 3,
     });
     const effectiveRate = async () => {
       const answer = await connection.workflowService.describeTaskQueue({
@@ -112,7 +115,7 @@ describe('the payout worker holds the read budget on the real server', () => {
         what: 'the read queue rate set by the worker',
       }),
     );
-    expect(held.perSecond).toBe(4);
+    expect(held.perSecond).toBe(3);
   });
 
   it('refuses a budget no rate can hold, naming the setting', async () => {
@@ -139,7 +142,7 @@ describe('a server that cannot list partitions (the time-skipping test server)',
       budgetPerSecond: 25,
       partitions: TEMPORAL_DEFAULT_PARTITIONS,
       partitionsFrom: 'temporal-default',
-      serverRatePerSecond: 12,
+      serverRatePerSecond: 10.5,
     });
   });
 });
