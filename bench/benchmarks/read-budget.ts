@@ -8,6 +8,7 @@ import { ratio, round, summarize, type LatencySummary } from '../lib/stats';
 import { createWaitingPayouts, type CreationRun, type WaitingPayout } from './waiting';
 import { runWebhooks } from './webhooks';
 import { payoutWorkflowId } from '../../domain/identifiers';
+import { serverReadRate, TEMPORAL_DEFAULT_PARTITIONS } from '../../workers/read-budget';
 
 /**
  * The read budget: two worker processes share the task queues, both with FINTECTURE_MAX_READS_PER_SECOND = B;
@@ -254,10 +255,12 @@ export async function runReadBudget(
       `p50 ${during.answerLatency.p50Ms} ms, p99 ${during.answerLatency.p99Ms} ms`,
   );
 
-  // Until every signalled session was read (bounded: twice the time the budget needs, plus a minute).
+  // Until every signalled session was read (bounded: three times what the server rate the workers ask for
+  // needs on Temporal's default partitions — the server keeps to less than its rate — plus a minute).
+  const serverRate = serverReadRate(budget, TEMPORAL_DEFAULT_PARTITIONS) ?? budget;
   const finalLog = await pollUntil(
     deadline,
-    { intervalMs: 500, attempts: Math.ceil(((sentAt.size / budget) * 2 + 60) * 2) },
+    { intervalMs: 500, attempts: Math.ceil(((sentAt.size / serverRate) * 3 + 60) * 2) },
     requestLog,
     (log) => webhookReads(log).size >= sentAt.size,
   );
