@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { runClientOverhead } from './benchmarks/client-overhead';
 import { ceilingWithUpserts, compared, measureShape } from './benchmarks/comparison';
 import { runDecryptCeiling } from './benchmarks/decrypt-ceiling';
-import { runReadBudget } from './benchmarks/read-budget';
+import { readDrainAllowanceMs, runReadBudget } from './benchmarks/read-budget';
 import { runWaitingSeries } from './benchmarks/waiting-series';
 import { runWeek } from './benchmarks/week';
 import { renderChart } from './lib/chart';
@@ -20,7 +20,6 @@ import { writeReport } from './lib/report';
 import { type BenchResults, type ComparedRun } from './lib/results';
 import { startStack, type Stack } from './lib/stack';
 import { goalRows, growthRows, headline } from './lib/summary';
-import { serverReadRate, TEMPORAL_DEFAULT_PARTITIONS } from '../workers/read-budget';
 
 export { optionsFromEnv, quickOptions, defaultOptions, type BenchOptions } from './lib/options';
 export { type BenchResults } from './lib/results';
@@ -133,11 +132,9 @@ async function measure(options: BenchOptions, whole: Deadline): Promise<Measured
         `read budget: 2 workers at ${budget} reads/s, ${options.budgetPayouts} waiting payouts, one webhook ` +
           `each, ${options.budgetOrders} orders before and during the backlog…`,
       );
-      // The reads drain at the server rate the workers ask for (below the budget: workers/read-budget.ts).
-      const serverRate = serverReadRate(budget, TEMPORAL_DEFAULT_PARTITIONS) ?? budget;
       const budgetMs =
         phaseMs(options.budgetPayouts + options.budgetOrders * 2) +
-        (options.budgetPayouts / serverRate) * 3000;
+        readDrainAllowanceMs(options.budgetPayouts, budget);
       readBudget = await withDeadline('the read budget', budgetMs + 120_000, async (deadline) => {
         const budgetStack = await deadline.race(
           startStack({

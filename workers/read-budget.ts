@@ -60,7 +60,7 @@ export async function activityQueuePartitions(
       throw new Error(`the Temporal server listed no partitions for task queue ${taskQueue}`);
     return partitions;
   } catch (error) {
-    if ((error as { code?: unknown }).code === GRPC_UNIMPLEMENTED) return undefined;
+    if (error instanceof Error && (error as { code?: unknown }).code === GRPC_UNIMPLEMENTED) return undefined;
     throw error;
   }
 }

@@ -21,6 +21,15 @@ import { serverReadRate, TEMPORAL_DEFAULT_PARTITIONS } from '../../workers/read-
  * with the same K posted before, with no backlog: creates must not wait behind reads.
  */
 
+/**
+ * How long `reads` queued at once may take to drain under `budget`: three times what the server rate the
+ * workers ask for needs on Temporal's default partitions (the server keeps to less than its rate).
+ */
+export function readDrainAllowanceMs(reads: number, budget: number): number {
+  const serverRate = serverReadRate(budget, TEMPORAL_DEFAULT_PARTITIONS) ?? budget;
+  return (reads / serverRate) * 3000;
+}
+
 export interface OrderLatencyRun {
   orders: number;
   /** POST /payouts → answer (the ingress answers once the create is done, or 202 after its wait). */
@@ -255,12 +264,10 @@ export async function runReadBudget(
       `p50 ${during.answerLatency.p50Ms} ms, p99 ${during.answerLatency.p99Ms} ms`,
   );
 
-  // Until every signalled session was read (bounded: three times what the server rate the workers ask for
-  // needs on Temporal's default partitions — the server keeps to less than its rate — plus a minute).
-  const serverRate = serverReadRate(budget, TEMPORAL_DEFAULT_PARTITIONS) ?? budget;
+  // Until every signalled session was read (bounded by the drain's allowance, plus a minute).
   const finalLog = await pollUntil(
     deadline,
-    { intervalMs: 500, attempts: Math.ceil(((sentAt.size / serverRate) * 3 + 60) * 2) },
+    { intervalMs: 500, attempts: Math.ceil((readDrainAllowanceMs(sentAt.size, budget) / 1000 + 60) * 2) },
     requestLog,
     (log) => webhookReads(log).size >= sentAt.size,
   );
