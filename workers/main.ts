@@ -4,6 +4,7 @@ import { createPayoutActivitiesFromEnv, fintectureMetricsOn } from '../activitie
 import { loadPayloadKeys, payoutDataConverter } from '../common/codec-config';
 import { jsonLogger } from './logger';
 import { createPayoutWorker } from './payout-worker';
+import { limitHeapGrowth } from './heap-growth';
 import { describeTemporal, loadTemporalConfig, temporalConnectionOptions } from '../common/temporal-config';
 import { workerEnvSchema } from './worker-config';
 import { parseEnv } from '../common/env-schema';
@@ -13,6 +14,8 @@ import { orderWebhookConfigFrom } from '../common/order-webhooks';
 async function main(): Promise<void> {
   // Fails naming every bad setting (ConfigError), never repeating a value.
   const env = parseEnv(workerEnvSchema, process.env);
+  // Before the SDK starts its workflow thread, whose heap it bounds too.
+  limitHeapGrowth(env.WORKER_HEAP_GROWING_PERCENT);
   Runtime.install({
     logger: jsonLogger(env.WORKER_LOG_LEVEL),
     ...(env.WORKER_METRICS_ADDRESS && {
@@ -52,6 +55,7 @@ async function main(): Promise<void> {
     metrics: env.WORKER_METRICS_ADDRESS ?? null,
     orderEvents: env.NOTIFY_WEBHOOK_URL?.length ?? 0,
     fintectureReads: worker.readDispatch ?? null,
+    heapGrowingPercent: env.WORKER_HEAP_GROWING_PERCENT,
   });
   try {
     await worker.run();

@@ -7,6 +7,8 @@ export const workerEnvSchema = z
     WORKER_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
     WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1000),
     WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(100),
+    /** How far a JavaScript heap may grow past its live size, in percent (`workers/heap-growth.ts`); 0: V8's own. */
+    WORKER_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(300).default(50),
     /**
      * Reads of Fintecture (polls, confirming reads) per second across every worker of the task queue, held by
      * the Temporal server. Fintecture publishes no limit; 429s are honoured on top of it.
