@@ -57,6 +57,9 @@ async function measure(options: BenchOptions, whole: Deadline): Promise<Measured
         ...(options.workerMaxCachedWorkflows
           ? { workerMaxCachedWorkflows: options.workerMaxCachedWorkflows }
           : {}),
+        ...(options.workerHeapGrowingPercent === undefined
+          ? {}
+          : { workerHeapGrowingPercent: options.workerHeapGrowingPercent }),
         serverDynamicConfig: options.serverDynamicConfig,
       }),
     );

@@ -42,6 +42,12 @@ export interface WebhookRunResult {
   cost: PhaseCost;
   /** Acknowledged phase only (sending), per webhook. */
   perWebhook: PerItemCost;
+  /**
+   * From the first send until the wake sample was read back, per webhook: the worker's figure is the CPU of
+   * the whole burst, wakes included, which the acknowledged phase cuts short. Temporal's and the driver's
+   * include reading the sample's histories.
+   */
+  throughWakes: PerItemCost;
 }
 
 export async function runWebhooks(
@@ -70,6 +76,7 @@ export async function runWebhooks(
   let firstFailure: string | undefined;
 
   const meter = await PhaseMeter.start(stack);
+  const wakesMeter = await PhaseMeter.start(stack);
   const startedAt = performance.now();
   await mapLimit(targets, concurrency, deadline, async (target, index) => {
     if (offeredPerSecond) {
@@ -135,6 +142,7 @@ export async function runWebhooks(
     wakeLatencies.push(found.wokeAt - sentAt);
     lastWake = Math.max(lastWake, found.wokeAt);
   });
+  const wakesCost = await wakesMeter.stop();
 
   const firstSent = sent[0]?.sentAt ?? 0;
   const wokenPerSecond =
@@ -158,5 +166,6 @@ export async function runWebhooks(
     ...(firstFailure ? { firstFailure } : {}),
     cost,
     perWebhook: perItem(cost, acks.length, elapsedMs),
+    throughWakes: perItem(wakesCost, sent.length, wakesCost.window.stoppedAt - wakesCost.window.startedAt),
   };
 }

@@ -52,6 +52,8 @@ export interface BenchOptions {
   profilePayouts: number;
   /** Diagnostic: the worker's sticky cache size (0: the production default, 1000). */
   workerMaxCachedWorkflows: number;
+  /** Diagnostic: the worker's heap growth limit (unset: the production default). */
+  workerHeapGrowingPercent?: number;
   /**
    * Diagnostic: dynamic-config values for the dev server (`--dynamic-config-value`), such as
    * `history.hostLevelCacheMaxSize=200000`; empty: the server's defaults.
@@ -182,6 +184,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): BenchOptio
   set('weekSample', int(env.BENCH_WEEK_SAMPLE));
   set('profilePayouts', int(env.BENCH_PROFILE_PAYOUTS));
   set('workerMaxCachedWorkflows', int(env.BENCH_WORKER_MAX_CACHED));
+  set('workerHeapGrowingPercent', int(env.BENCH_WORKER_HEAP_GROWING_PERCENT));
   set('serverDynamicConfig', dynamicConfigValues(env.BENCH_SERVER_DYNAMIC_CONFIG));
   set('readsPerSecond', positive(env.BENCH_READS_PER_SECOND));
   set('budgetReadsPerSecond', positive(env.BENCH_BUDGET_READS_PER_SECOND));

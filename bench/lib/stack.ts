@@ -33,6 +33,8 @@ export interface StackOptions {
   profileDir?: string;
   /** Diagnostic: the worker's WORKER_MAX_CACHED_WORKFLOWS (unset: the production default, 1000). */
   workerMaxCachedWorkflows?: number;
+  /** Diagnostic: the worker's WORKER_HEAP_GROWING_PERCENT (unset: the production default). */
+  workerHeapGrowingPercent?: number;
   /** Diagnostic: the dev server's `--dynamic-config-value`s (`key=value`). */
   serverDynamicConfig?: string[];
   /** Every payout worker's FINTECTURE_MAX_READS_PER_SECOND (default `DEFAULT_BENCH_READS_PER_SECOND`). */
@@ -138,6 +140,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       logFile,
       log,
       workerMaxCachedWorkflows: options.workerMaxCachedWorkflows,
+      workerHeapGrowingPercent: options.workerHeapGrowingPercent,
       readsPerSecond: options.readsPerSecond,
       profileDir: options.profileDir,
     });
@@ -209,6 +212,8 @@ export interface PayoutServicesOptions {
   log: (line: string) => void;
   /** Diagnostic: the workers' WORKER_MAX_CACHED_WORKFLOWS (unset: the production default, 1000). */
   workerMaxCachedWorkflows?: number;
+  /** Diagnostic: the workers' WORKER_HEAP_GROWING_PERCENT (unset: the production default). */
+  workerHeapGrowingPercent?: number;
   /** Every worker's FINTECTURE_MAX_READS_PER_SECOND (default `DEFAULT_BENCH_READS_PER_SECOND`). */
   readsPerSecond?: number;
   /** `--cpu-prof` the first worker and ingress into this folder. */
@@ -297,6 +302,9 @@ export async function startPayoutServices(options: PayoutServicesOptions): Promi
     ...(options.workerMaxCachedWorkflows
       ? { WORKER_MAX_CACHED_WORKFLOWS: String(options.workerMaxCachedWorkflows) }
       : {}),
+    ...(options.workerHeapGrowingPercent === undefined
+      ? {}
+      : { WORKER_HEAP_GROWING_PERCENT: String(options.workerHeapGrowingPercent) }),
   };
   const ingressEnv = {
     ...temporalEnv,

@@ -22,6 +22,7 @@ it.each([
   ['BENCH_WEEK_SAMPLE', '0'],
   ['BENCH_PACED_WEBHOOKS', '100'],
   ['BENCH_PACED_WEBHOOKS_PER_SECOND', '5'],
+  ['BENCH_WORKER_HEAP_GROWING_PERCENT', '0'],
 ])('is a custom run with %s set', (name, value) => {
   expect(optionsFromEnv({ [name]: value }).mode).toBe('custom');
 });
@@ -45,4 +46,10 @@ it('passes dynamic-config values to the dev server, and names the variable when 
   expect(() => optionsFromEnv({ BENCH_SERVER_DYNAMIC_CONFIG: 'history.cacheMaxSize' })).toThrow(
     /BENCH_SERVER_DYNAMIC_CONFIG: "history.cacheMaxSize" is not key=value/,
   );
+});
+
+it("gives the worker's heap growth limit only when set, 0 included (V8's own factor)", () => {
+  expect(optionsFromEnv({}).workerHeapGrowingPercent).toBeUndefined();
+  expect(optionsFromEnv({ BENCH_WORKER_HEAP_GROWING_PERCENT: '0' }).workerHeapGrowingPercent).toBe(0);
+  expect(optionsFromEnv({ BENCH_WORKER_HEAP_GROWING_PERCENT: '100' }).workerHeapGrowingPercent).toBe(100);
 });
