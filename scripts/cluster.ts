@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { loadTemporalConfig } from '../common/temporal-config';
 import { bundleWorkflows } from './bundle-workflows';
 import { TemporalCluster } from './cluster/temporal-cluster';
 import {
@@ -77,6 +78,8 @@ async function main(): Promise<void> {
     dir: path.join(dataDir, 'temporal'),
     frontendPort,
     historyShards: 4,
+    // The workers' queue (they inherit TEMPORAL_TASK_QUEUE): its read queue on one partition.
+    payoutTaskQueues: [loadTemporalConfig(env).taskQueue],
     onLine: (service, line) => {
       if (line.includes('"level":"fatal"')) say(`[${service}] ${line}`);
     },

@@ -19,6 +19,7 @@ import {
   STABLE_PORT_BANDS,
   waitUntilNamespaceAnswers,
 } from '../temporal-dev-server';
+import { dynamicConfigYaml, payoutDynamicConfig } from './dynamic-config';
 import { Postgres } from './postgres';
 
 const execFileAsync = promisify(execFile);
@@ -55,6 +56,14 @@ export interface TemporalClusterOptions {
   pprofPorts?: Partial<Record<TemporalService, number>>;
   /** PostgreSQL server settings (`name=value`) for every start: the bench's knobs (`PostgresOptions`). */
   postgresSettings?: readonly string[];
+  /**
+   * The payout workers' task queues (`TEMPORAL_TASK_QUEUE`): each one's read queue gets one partition
+   * (`payoutDynamicConfig`), as docker-compose.yml gives the `payouts` queue. Written by `prepare()`, before
+   * the services start: a new cluster's read queue has one partition from its first task. (A cluster made
+   * before this option, resumed, moves from 4 partitions to 1 with its queued reads in the other three: the
+   * README's "Task queues and the read budget" says how to move a running deployment.)
+   */
+  payoutTaskQueues?: readonly string[];
 }
 
 interface ClusterPorts {
@@ -262,7 +271,10 @@ dynamicConfigClient:
     // Search attributes registered a moment ago must be usable at once (no cache wait before the first start).
     writeFileSync(
       path.join(this.configDir, 'dynamicconfig.yaml'),
-      'system.forceSearchAttributesCacheRefreshOnRead:\n  - value: true\n    constraints: {}\n',
+      dynamicConfigYaml({
+        'system.forceSearchAttributesCacheRefreshOnRead': [{ value: true, constraints: {} }],
+        ...payoutDynamicConfig(this.options.payoutTaskQueues ?? []),
+      }),
     );
   }
 

@@ -14,6 +14,7 @@ const CLUSTER_TEST_DIR = path.join(PROJECT_ROOT, '.data', 'cluster-test');
  */
 export async function startTestCluster(
   name: string,
+  options: { payoutTaskQueues?: string[] } = {},
 ): Promise<{ temporal: StackTemporal; cluster: TemporalCluster }> {
   const dir = path.join(CLUSTER_TEST_DIR, `${name}-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
@@ -21,6 +22,7 @@ export async function startTestCluster(
     dir,
     frontendPort: await freePort(),
     historyShards: 4,
+    payoutTaskQueues: options.payoutTaskQueues,
     onLine: (service, line) => {
       if (line.includes('"level":"fatal"')) process.stderr.write(`[${service}] ${line}\n`);
     },

@@ -17,6 +17,10 @@ import { startProcessStack, stackOrder, type ProcessStack } from '../support/pro
 import { eventually } from '../support/wait';
 import { type TemporalCluster } from '../../scripts/cluster/temporal-cluster';
 import { startTestCluster } from './cluster-temporal';
+import { temporal } from '@temporalio/proto';
+import { fintectureReadsQueue, fintectureWritesQueue } from '../../domain/identifiers';
+import { uniqueId } from '../support/temporal';
+import { type ReadDispatch, serverReadRate, TEMPORAL_DEFAULT_PARTITIONS } from '../../workers/read-budget';
 
 const execFileAsync = promisify(execFile);
 const STORM_PAYOUTS = Number(process.env.CLUSTER_STORM_PAYOUTS ?? 200);
@@ -25,12 +29,16 @@ const SEED = Number(process.env.CHAOS_SEED ?? Date.now() % 2 ** 31);
 let cluster: TemporalCluster;
 let stack: ProcessStack;
 
+// Known before the cluster starts: its dynamic config gives this queue's read queue one partition.
+const taskQueue = uniqueId('cluster');
+
 beforeAll(async () => {
-  const started = await startTestCluster('payouts');
+  const started = await startTestCluster('payouts', { payoutTaskQueues: [taskQueue] });
   cluster = started.cluster;
   stack = await startProcessStack({
     name: 'cluster',
     temporal: started.temporal,
+    taskQueue,
     workers: 2,
     ingresses: 2,
     sandboxEnv: STORM_SANDBOX_ENV,
@@ -72,6 +80,26 @@ it('runs on PostgreSQL with 4 history shards, the services as separate processes
     'PayoutScenario',
   ]) {
     expect(stdout).toContain(name);
+  }
+});
+
+it('gives the read queue one partition, and the workers ask for the read rate of one partition', async () => {
+  const partitions = async (queue: string) => {
+    const answer = await stack.client.connection.workflowService.listTaskQueuePartitions({
+      namespace: cluster.namespace,
+      taskQueue: { name: queue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    });
+    return answer.activityTaskQueuePartitions?.length;
+  };
+  expect(await partitions(fintectureReadsQueue(taskQueue))).toBe(1);
+  // Only the read queue: the writes queue keeps Temporal's default.
+  expect(await partitions(fintectureWritesQueue(taskQueue))).toBe(TEMPORAL_DEFAULT_PARTITIONS);
+  for (const worker of stack.workers) {
+    const started = worker.lines().find((line) => line.includes('"fintectureReads"'));
+    expect(started).toBeDefined();
+    const reads = (JSON.parse(started!) as { fintectureReads: ReadDispatch }).fintectureReads;
+    expect(reads).toMatchObject({ partitions: 1, partitionsFrom: 'server' });
+    expect(reads.serverRatePerSecond).toBe(serverReadRate(reads.budgetPerSecond, 1));
   }
 });
 

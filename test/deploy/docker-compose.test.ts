@@ -10,6 +10,7 @@ import { CODEC_ENV_KEYS, loadPayloadKeys } from '../../common/codec-config';
 import { loadTemporalConfig, temporalEnvShape } from '../../common/temporal-config';
 import { TEST_CODEC_KEYS_FILE } from '../support/codec';
 import { PAYOUT_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
+import { payoutDynamicConfig } from '../../scripts/cluster/dynamic-config';
 import { SANDBOX_ENV_KEYS, sandboxConfigFromEnv } from '../../sandbox/config';
 import { workerEnvSchema } from '../../workers/worker-config';
 import { WORKER_PROCESS_ENV_KEYS, workerProcessEnv } from '../../workers/process-env';
@@ -384,6 +385,21 @@ describe('docker-compose.yml: Temporal without auto-setup', () => {
     // Done only once the frontend accepts a query on every one of them.
     const query = /^retry temporal workflow count .* --query "(.*)"$/m.exec(script)?.[1];
     expect(query?.match(/\w+(?= = '')/g)?.sort()).toEqual(Object.keys(PAYOUT_SEARCH_ATTRIBUTES).sort());
+  });
+
+  it("gives the server our dynamic config: the workers' read queue on one partition, as the cluster harness does", () => {
+    const server = compose.services.temporal!;
+    const mounted = server.configs?.find(
+      (config) => config.target === server.environment!.DYNAMIC_CONFIG_FILE_PATH,
+    );
+    expect(mounted).toBeDefined();
+    const given = load(compose.configs[mounted!.source]!.content);
+    // The queue the workers poll, whatever compose names it: a renamed queue must be renamed here too.
+    expect(given).toEqual(payoutDynamicConfig([environmentOf('worker').TEMPORAL_TASK_QUEUE!]));
+    expect(given).toHaveProperty(
+      ['matching.numTaskqueueReadPartitions', 0, 'constraints', 'taskQueueName'],
+      'payouts-fintecture-reads',
+    );
   });
 });
 

@@ -332,6 +332,8 @@ export interface ProcessStackOptions {
   /** A Temporal the caller runs (e.g. the PostgreSQL cluster of test/cluster/); wins over `ownTemporal`. */
   temporal?: StackTemporal;
   workers?: number;
+  /** The workers' TEMPORAL_TASK_QUEUE (default: a unique one), e.g. one the caller's cluster was configured for. */
+  taskQueue?: string;
   /** Ingress processes (one API key); the first receives the sandbox's webhooks. Default 1. */
   ingresses?: number;
   /** SANDBOX_* overrides (on top of fast test defaults). */
@@ -414,7 +416,7 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
       ...options.sandboxEnv,
     });
     cleanups.push(() => sandbox.stop());
-    const taskQueue = uniqueId('chaos');
+    const taskQueue = options.taskQueue ?? uniqueId('chaos');
     const base = {
       PATH: process.env.PATH ?? '',
       TEMPORAL_ADDRESS: temporal.address,
