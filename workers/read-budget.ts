@@ -46,7 +46,7 @@ const GRPC_UNIMPLEMENTED = 12;
  * not implement the listing (the time-skipping test server). Any other failure is thrown.
  */
 export async function activityQueuePartitions(
-  connection: NativeConnection,
+  connection: Pick<NativeConnection, 'workflowService'>,
   namespace: string,
   taskQueue: string,
 ): Promise<number | undefined> {

@@ -17,10 +17,14 @@ import { startProcessStack, stackOrder, type ProcessStack } from '../support/pro
 import { eventually } from '../support/wait';
 import { type TemporalCluster } from '../../scripts/cluster/temporal-cluster';
 import { startTestCluster } from './cluster-temporal';
-import { temporal } from '@temporalio/proto';
 import { fintectureReadsQueue, fintectureWritesQueue } from '../../domain/identifiers';
 import { uniqueId } from '../support/temporal';
-import { type ReadDispatch, serverReadRate, TEMPORAL_DEFAULT_PARTITIONS } from '../../workers/read-budget';
+import {
+  activityQueuePartitions,
+  type ReadDispatch,
+  serverReadRate,
+  TEMPORAL_DEFAULT_PARTITIONS,
+} from '../../workers/read-budget';
 
 const execFileAsync = promisify(execFile);
 const STORM_PAYOUTS = Number(process.env.CLUSTER_STORM_PAYOUTS ?? 200);
@@ -84,13 +88,8 @@ it('runs on PostgreSQL with 4 history shards, the services as separate processes
 });
 
 it('gives the read queue one partition, and the workers ask for the read rate of one partition', async () => {
-  const partitions = async (queue: string) => {
-    const answer = await stack.client.connection.workflowService.listTaskQueuePartitions({
-      namespace: cluster.namespace,
-      taskQueue: { name: queue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-    });
-    return answer.activityTaskQueuePartitions?.length;
-  };
+  const partitions = (queue: string) =>
+    activityQueuePartitions(stack.client.connection, cluster.namespace, queue);
   expect(await partitions(fintectureReadsQueue(taskQueue))).toBe(1);
   // Only the read queue: the writes queue keeps Temporal's default.
   expect(await partitions(fintectureWritesQueue(taskQueue))).toBe(TEMPORAL_DEFAULT_PARTITIONS);

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import { activityQueuePartitions } from '../../workers/read-budget';
 import { fintectureReadsQueue } from '../../domain/identifiers';
 import { freePortIn, isPortFree, PROJECT_ROOT, STABLE_PORT_BANDS } from '../../scripts/temporal-dev-server';
 import { tsxNodeArgs } from '../../scripts/service-process';
@@ -157,14 +157,7 @@ it('starts the topology, pays out through both ingresses, stops on Ctrl-C and re
   // The workers' read queue (the default queue, `payouts`) on one partition, as docker-compose gives it.
   const connection = await Connection.connect({ address: `127.0.0.1:${ports.CLUSTER_TEMPORAL_PORT}` });
   try {
-    const listed = await connection.workflowService.listTaskQueuePartitions({
-      namespace: 'default',
-      taskQueue: {
-        name: fintectureReadsQueue('payouts'),
-        kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL,
-      },
-    });
-    expect(listed.activityTaskQueuePartitions).toHaveLength(1);
+    expect(await activityQueuePartitions(connection, 'default', fintectureReadsQueue('payouts'))).toBe(1);
   } finally {
     await connection.close();
   }
